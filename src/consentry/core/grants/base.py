@@ -1,0 +1,30 @@
+"""The contract every grant type fulfils, and what it is handed to do its job."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from consentry.clock import Clock
+from consentry.core.hashing import SecretHasher
+from consentry.core.model import Client, TokenResponse
+from consentry.core.requests import Parameters
+from consentry.core.tokens import TokenIssuer
+from consentry.storage.repositories import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class GrantContext:
+    """The collaborators a grant handler may use; nothing more."""
+
+    hasher: SecretHasher
+    issuer: TokenIssuer
+    clock: Clock
+
+
+class TokenGrant(Protocol):
+    grant_type: str
+
+    async def handle(
+        self, uow: UnitOfWork, params: Parameters, client: Client, context: GrantContext
+    ) -> TokenResponse: ...

@@ -1,0 +1,62 @@
+"""The token endpoint (RFC 6749 §3.2): authenticate the client, then hand over to its grant type."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from consentry.core.client_auth import present_credentials
+from consentry.core.errors import InvalidClient, UnsupportedGrantType
+from consentry.core.grants.base import GrantContext, TokenGrant
+from consentry.core.hashing import SecretHasher
+from consentry.core.model import Client, TokenResponse
+from consentry.core.requests import Parameters, reject_faulty
+from consentry.storage.repositories import UnitOfWork
+
+# Hashing a throwaway value for unknown clients keeps their timing like that of known ones.
+_UNKNOWN_CLIENT_DIGEST = b"\x00" * 32
+
+
+class AuthorizationServer:
+    """Composes the registered grant types with client authentication."""
+
+    def __init__(self, grants: Iterable[TokenGrant], context: GrantContext) -> None:
+        self._grants = {grant.grant_type: grant for grant in grants}
+        self._context = context
+
+    @property
+    def grant_types(self) -> list[str]:
+        return sorted(self._grants)
+
+    async def authenticate_client(
+        self,
+        uow: UnitOfWork,
+        authorization: str | None,
+        params: Parameters,
+    ) -> Client:
+        presented = present_credentials(
+            authorization, params.get("client_id"), params.values.get("client_secret")
+        )
+        hasher: SecretHasher = self._context.hasher
+        client = await uow.clients.get_by_client_id(presented.client_id)
+        expected = client.credential.secret_hash if client else _UNKNOWN_CLIENT_DIGEST
+        if not hasher.verify(presented.client_secret, expected) or client is None:
+            raise InvalidClient(used_basic=presented.used_basic)
+        if not client.app.activated:
+            raise InvalidClient("The application is not activated.", used_basic=presented.used_basic)
+        await uow.clients.touch_credential(client.credential.id, self._context.clock.now())
+        return client
+
+    async def token(
+        self,
+        uow: UnitOfWork,
+        params: Parameters,
+        faulty: frozenset[str],
+        authorization: str | None,
+    ) -> TokenResponse:
+        reject_faulty(faulty)  # RFC 6749 §3.2: parameters must not be repeated
+        client = await self.authenticate_client(uow, authorization, params)
+        grant_type = params.require("grant_type")
+        grant = self._grants.get(grant_type)
+        if grant is None:
+            raise UnsupportedGrantType()
+        return await grant.handle(uow, params, client, self._context)

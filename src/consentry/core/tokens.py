@@ -1,0 +1,86 @@
+"""Access tokens (RFC 9068 JWT profile) and refresh tokens: what is issued for a grant.
+
+Signing is a collaborator behind `AccessTokenSigner`, so the core stays free of crypto libraries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from consentry.clock import Clock
+from consentry.core.hashing import SecretHasher, new_identifier, new_secret
+from consentry.core.model import AccessTokenClaims, Client, Grant, RefreshToken, TokenResponse
+from consentry.core.policy import TokenPolicy
+from consentry.storage.repositories import UnitOfWork
+
+
+class AccessTokenSigner(Protocol):
+    async def sign(self, claims: Mapping[str, object]) -> str:
+        """Return a compact JWS with header `typ: at+jwt` and the current key's `kid`."""
+        ...
+
+
+class AccessTokenVerifier(Protocol):
+    async def verify(self, token: str) -> AccessTokenClaims:
+        """Check signature, issuer, audience and expiry (with leeway); raise InvalidToken."""
+        ...
+
+
+class TokenIssuer:
+    """Mints the access token (and, for user grants, a rotating refresh token) of a grant."""
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        signer: AccessTokenSigner,
+        hasher: SecretHasher,
+        policy: TokenPolicy,
+        clock: Clock,
+    ) -> None:
+        self._issuer = issuer
+        self._signer = signer
+        self._hasher = hasher
+        self._policy = policy
+        self._clock = clock
+
+    async def issue(
+        self, uow: UnitOfWork, client: Client, grant: Grant, *, with_refresh_token: bool
+    ) -> TokenResponse:
+        now = self._clock.now()
+        issued_at = int(now.timestamp())
+        expires_in = int(self._policy.access_token_ttl.total_seconds())
+        scope = " ".join(grant.scopes)
+        claims: dict[str, object] = {
+            "iss": self._issuer,
+            "aud": self._issuer,
+            "sub": str(grant.user_id) if grant.user_id is not None else client.client_id,
+            "client_id": client.client_id,
+            "scope": scope,
+            "iat": issued_at,
+            "exp": issued_at + expires_in,
+            "jti": new_identifier(),
+            "gid": grant.id,
+            "advertisers": [str(a) for a in grant.advertiser_ids],
+        }
+        access_token = await self._signer.sign(claims)
+        refresh_token = None
+        if with_refresh_token:
+            refresh_token = new_secret()
+            await uow.refresh_tokens.add(
+                RefreshToken(
+                    token_hash=self._hasher.hash(refresh_token),
+                    grant_id=grant.id,
+                    credential_id=client.credential.id,
+                    created_at=now,
+                    expires_at=now + self._policy.refresh_token_ttl,
+                )
+            )
+        await uow.grants.touch(grant.id, now)
+        return TokenResponse(
+            access_token=access_token,
+            expires_in=expires_in,
+            refresh_token=refresh_token,
+            scope=scope,
+        )

@@ -1,0 +1,1 @@
+"""Key material: derivation from the server secret, encryption at rest, and the JWT key ring."""

@@ -1,0 +1,155 @@
+"""The JWT key ring: ES256 keys stored sealed in the database, shared by every node.
+
+The newest unretired key signs; every unretired key verifies and is published in the JWKS.
+Keys are cached in memory and reloaded when an unknown `kid` shows up or the cache ages out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from joserfc import jws, jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import ECKey
+
+from consentry.clock import Clock
+from consentry.core.errors import InvalidToken
+from consentry.core.hashing import new_identifier
+from consentry.core.model import AccessTokenClaims
+from consentry.keys.sealing import Sealer
+from consentry.storage.repositories import StoredSigningKey, UnitOfWork, UnitOfWorkFactory
+
+ALGORITHM = "ES256"
+_CACHE_TTL = timedelta(seconds=60)
+
+
+@dataclass(frozen=True, slots=True)
+class _LoadedKey:
+    kid: str
+    key: ECKey
+    public_jwk: dict[str, str]
+
+
+def _context(kid: str) -> bytes:
+    return f"consentry signing key {kid}".encode()
+
+
+async def create_signing_key(uow: UnitOfWork, sealer: Sealer, clock: Clock) -> str:
+    """Generate a new ES256 key, store it sealed, and return its kid."""
+    kid = new_identifier()[:16]
+    key = ECKey.generate_key("P-256", parameters={"kid": kid, "use": "sig", "alg": ALGORITHM})
+    public_jwk = {k: str(v) for k, v in key.as_dict(private=False).items()}
+    private_pem = key.as_pem(private=True)
+    await uow.signing_keys.add(
+        StoredSigningKey(
+            kid=kid,
+            algorithm=ALGORITHM,
+            encrypted_private_key=sealer.seal(private_pem, _context(kid)),
+            public_jwk=public_jwk,
+            created_at=clock.now(),
+        )
+    )
+    return kid
+
+
+class KeyRing:
+    """Signs and verifies access tokens with the keys in the database."""
+
+    def __init__(
+        self,
+        *,
+        uow_factory: UnitOfWorkFactory,
+        sealer: Sealer,
+        clock: Clock,
+        issuer: str,
+        leeway: timedelta,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._sealer = sealer
+        self._clock = clock
+        self._issuer = issuer
+        self._leeway = int(leeway.total_seconds())
+        self._keys: dict[str, _LoadedKey] = {}
+        self._current: _LoadedKey | None = None
+        self._loaded_at: float | None = None
+        self._lock = asyncio.Lock()
+
+    async def _load(self) -> None:
+        async with self._lock:
+            async with self._uow_factory() as uow:
+                stored = [k for k in await uow.signing_keys.list() if k.retired_at is None]
+                if not stored:
+                    await create_signing_key(uow, self._sealer, self._clock)
+                    stored = await uow.signing_keys.list()
+            loaded: dict[str, _LoadedKey] = {}
+            for item in stored:
+                known = self._keys.get(item.kid)
+                if known is None:
+                    pem = self._sealer.unseal(item.encrypted_private_key, _context(item.kid))
+                    key = ECKey.import_key(pem, parameters={"kid": item.kid})
+                    known = _LoadedKey(item.kid, key, item.public_jwk)
+                loaded[item.kid] = known
+            self._keys = loaded
+            self._current = loaded[stored[-1].kid]
+            self._loaded_at = self._clock.now().timestamp()
+
+    async def _fresh(self) -> None:
+        now = self._clock.now().timestamp()
+        if self._loaded_at is None or now - self._loaded_at > _CACHE_TTL.total_seconds():
+            await self._load()
+
+    async def sign(self, claims: Mapping[str, object]) -> str:
+        await self._fresh()
+        assert self._current is not None
+        header = {"alg": ALGORITHM, "kid": self._current.kid, "typ": "at+jwt"}
+        return jwt.encode(header, dict(claims), self._current.key)
+
+    async def jwks(self) -> dict[str, list[dict[str, str]]]:
+        await self._fresh()
+        return {"keys": [k.public_jwk for k in self._keys.values()]}
+
+    async def verify(self, token: str) -> AccessTokenClaims:
+        await self._fresh()
+        try:
+            header = jws.extract_compact(token.encode("ascii")).protected
+        except (JoseError, ValueError, UnicodeError) as exc:
+            raise InvalidToken("The access token is malformed.") from exc
+        kid = header.get("kid")
+        if header.get("typ") != "at+jwt" or not isinstance(kid, str):
+            raise InvalidToken("The access token is not an at+jwt access token.")
+        if kid not in self._keys:
+            await self._load()  # a key created on another node since our last look
+        loaded = self._keys.get(kid)
+        if loaded is None:
+            raise InvalidToken("The access token was signed by an unknown key.")
+        try:
+            decoded = jwt.decode(token, loaded.key, algorithms=[ALGORITHM])
+        except (JoseError, ValueError) as exc:
+            raise InvalidToken("The access token signature is invalid.") from exc
+        return self._check_claims(decoded.claims)
+
+    def _check_claims(self, claims: dict[str, Any]) -> AccessTokenClaims:
+        now = int(self._clock.now().timestamp())
+        try:
+            expires_at = int(claims["exp"])
+            issued_at = int(claims["iat"])
+            if claims["iss"] != self._issuer or claims["aud"] != self._issuer:
+                raise InvalidToken("The access token was issued for another audience.")
+            if now > expires_at + self._leeway:
+                raise InvalidToken("The access token expired.")
+            return AccessTokenClaims(
+                subject=str(claims["sub"]),
+                client_id=str(claims["client_id"]),
+                scopes=frozenset(str(claims["scope"]).split()),
+                grant_id=str(claims["gid"]),
+                advertiser_ids=tuple(int(a) for a in claims["advertisers"]),
+                issued_at=issued_at,
+                expires_at=expires_at,
+                token_id=str(claims["jti"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidToken("The access token lacks required claims.") from exc

@@ -1,0 +1,1 @@
+"""Alembic migrations; the test databases are built by running them to head."""

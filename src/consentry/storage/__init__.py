@@ -1,0 +1,1 @@
+"""Persistence: repository protocols, their SQLAlchemy implementation and the migrations."""

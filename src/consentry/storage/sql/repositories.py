@@ -1,0 +1,485 @@
+"""SQLAlchemy Core implementations of the repository protocols, sharing one connection per unit of work."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from consentry.core import model
+from consentry.storage.repositories import Consumed, StoredSigningKey, WebSession
+from consentry.storage.sql import tables as t
+
+apps = t.App.__table__
+credentials = t.Credential.__table__
+redirect_uris = t.RedirectUri.__table__
+organizations = t.Organization.__table__
+users = t.User.__table__
+advertisers = t.Advertiser.__table__
+portfolio = t.PortfolioEntry.__table__
+pending_authorizations = t.PendingAuthorization.__table__
+grants = t.Grant.__table__
+grant_advertisers = t.GrantAdvertiser.__table__
+codes = t.AuthorizationCode.__table__
+refresh_tokens = t.RefreshToken.__table__
+signing_keys = t.SigningKey.__table__
+web_sessions = t.WebSession.__table__
+
+
+def _scopes(value: str) -> tuple[str, ...]:
+    return tuple(value.split())
+
+
+class SqlClientRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def get_by_client_id(self, client_id: str) -> model.Client | None:
+        query = (
+            select(
+                credentials,
+                apps.c.organization_id,
+                apps.c.name.label("app_name"),
+                apps.c.description,
+                apps.c.service,
+                apps.c.auth_method,
+                apps.c.scopes,
+                apps.c.pkce_required,
+                apps.c.activated,
+                (apps.c.image.is_not(None)).label("has_image"),
+                organizations.c.name.label("organization_name"),
+            )
+            .join(apps, apps.c.id == credentials.c.app_id)
+            .join(organizations, organizations.c.id == apps.c.organization_id)
+            .where(credentials.c.client_id == client_id)
+        )
+        row = (await self._conn.execute(query)).first()
+        if row is None:
+            return None
+        uris = await self._conn.scalars(
+            select(redirect_uris.c.uri).where(redirect_uris.c.app_id == row.app_id)
+        )
+        app = model.App(
+            id=row.app_id,
+            organization_id=row.organization_id,
+            organization_name=row.organization_name,
+            name=row.app_name,
+            description=row.description,
+            service=row.service,
+            auth_method=model.AuthMethod(row.auth_method),
+            scopes=_scopes(row.scopes),
+            pkce_required=row.pkce_required,
+            activated=row.activated,
+            has_image=bool(row.has_image),
+        )
+        credential = model.Credential(
+            id=row.id,
+            app_id=row.app_id,
+            client_id=row.client_id,
+            secret_hash=bytes(row.secret_hash),
+            label=row.label,
+            created_at=row.created_at,
+            last_used_at=row.last_used_at,
+        )
+        return model.Client(credential=credential, app=app, redirect_uris=frozenset(uris))
+
+    async def get_image(self, app_id: int) -> tuple[bytes, str] | None:
+        row = (
+            await self._conn.execute(
+                select(apps.c.image, apps.c.image_type).where(apps.c.id == app_id)
+            )
+        ).first()
+        if row is None or row.image is None or row.image_type is None:
+            return None
+        return bytes(row.image), row.image_type
+
+    async def touch_credential(self, credential_id: int, when: datetime) -> None:
+        await self._conn.execute(
+            update(credentials).where(credentials.c.id == credential_id).values(last_used_at=when)
+        )
+
+
+class SqlUserRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    @staticmethod
+    def _user(row: Row[Any]) -> model.User:
+        return model.User(
+            id=row.id,
+            email=row.email,
+            display_name=row.display_name,
+            password_hash=row.password_hash,
+            organization_id=row.organization_id,
+        )
+
+    async def get(self, user_id: int) -> model.User | None:
+        row = (await self._conn.execute(select(users).where(users.c.id == user_id))).first()
+        return self._user(row) if row else None
+
+    async def get_by_email(self, email: str) -> model.User | None:
+        query = select(users).where(users.c.email == email.strip().lower())
+        row = (await self._conn.execute(query)).first()
+        return self._user(row) if row else None
+
+    async def portfolio(self, user_id: int) -> list[model.PortfolioEntry]:
+        query = (
+            select(advertisers.c.id, advertisers.c.name, portfolio.c.role)
+            .join(portfolio, portfolio.c.advertiser_id == advertisers.c.id)
+            .where(portfolio.c.user_id == user_id)
+            .order_by(advertisers.c.name, advertisers.c.id)
+        )
+        return [
+            model.PortfolioEntry(model.Advertiser(row.id, row.name), model.Role(row.role))
+            for row in await self._conn.execute(query)
+        ]
+
+    async def advertisers(self, advertiser_ids: tuple[int, ...]) -> list[model.Advertiser]:
+        query = (
+            select(advertisers.c.id, advertisers.c.name)
+            .where(advertisers.c.id.in_(advertiser_ids))
+            .order_by(advertisers.c.id)
+        )
+        return [model.Advertiser(row.id, row.name) for row in await self._conn.execute(query)]
+
+
+class SqlPendingAuthorizationRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    @staticmethod
+    def _pending(row: Row[Any]) -> model.PendingAuthorization:
+        return model.PendingAuthorization(
+            id_hash=bytes(row.id_hash),
+            credential_id=row.credential_id,
+            client_id=row.client_id,
+            redirect_uri=row.redirect_uri,
+            state=row.state,
+            code_challenge=row.code_challenge,
+            scopes=_scopes(row.scopes),
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+        )
+
+    def _select(self) -> Any:
+        return select(pending_authorizations, credentials.c.client_id).join(
+            credentials, credentials.c.id == pending_authorizations.c.credential_id
+        )
+
+    async def add(self, pending: model.PendingAuthorization) -> None:
+        await self._conn.execute(
+            insert(pending_authorizations).values(
+                id_hash=pending.id_hash,
+                credential_id=pending.credential_id,
+                redirect_uri=pending.redirect_uri,
+                state=pending.state,
+                code_challenge=pending.code_challenge,
+                scopes=" ".join(pending.scopes),
+                created_at=pending.created_at,
+                expires_at=pending.expires_at,
+            )
+        )
+
+    async def get(self, id_hash: bytes) -> model.PendingAuthorization | None:
+        query = self._select().where(
+            pending_authorizations.c.id_hash == id_hash,
+            pending_authorizations.c.decided_at.is_(None),
+        )
+        row = (await self._conn.execute(query)).first()
+        return self._pending(row) if row else None
+
+    async def consume(self, id_hash: bytes, now: datetime) -> model.PendingAuthorization | None:
+        result = await self._conn.execute(
+            update(pending_authorizations)
+            .where(
+                pending_authorizations.c.id_hash == id_hash,
+                pending_authorizations.c.decided_at.is_(None),
+                pending_authorizations.c.expires_at > now,
+            )
+            .values(decided_at=now)
+        )
+        if result.rowcount != 1:
+            return None
+        row = (
+            await self._conn.execute(
+                self._select().where(pending_authorizations.c.id_hash == id_hash)
+            )
+        ).one()
+        return self._pending(row)
+
+
+class SqlGrantRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, grant: model.Grant) -> None:
+        await self._conn.execute(
+            insert(grants).values(
+                id=grant.id,
+                user_id=grant.user_id,
+                credential_id=grant.credential_id,
+                app_id=grant.app_id,
+                scopes=" ".join(grant.scopes),
+                created_at=grant.created_at,
+                revoked_at=grant.revoked_at,
+            )
+        )
+        if grant.advertiser_ids:
+            await self._conn.execute(
+                insert(grant_advertisers),
+                [{"grant_id": grant.id, "advertiser_id": a} for a in grant.advertiser_ids],
+            )
+
+    async def get(self, grant_id: str) -> model.Grant | None:
+        row = (await self._conn.execute(select(grants).where(grants.c.id == grant_id))).first()
+        if row is None:
+            return None
+        advertiser_ids = await self._conn.scalars(
+            select(grant_advertisers.c.advertiser_id)
+            .where(
+                grant_advertisers.c.grant_id == grant_id,
+                grant_advertisers.c.revoked_at.is_(None),
+            )
+            .order_by(grant_advertisers.c.advertiser_id)
+        )
+        return model.Grant(
+            id=row.id,
+            user_id=row.user_id,
+            credential_id=row.credential_id,
+            app_id=row.app_id,
+            scopes=_scopes(row.scopes),
+            advertiser_ids=tuple(advertiser_ids),
+            created_at=row.created_at,
+            revoked_at=row.revoked_at,
+        )
+
+    async def revoke(self, grant_id: str, when: datetime) -> None:
+        await self._conn.execute(
+            update(grants)
+            .where(grants.c.id == grant_id, grants.c.revoked_at.is_(None))
+            .values(revoked_at=when)
+        )
+
+    async def touch(self, grant_id: str, when: datetime) -> None:
+        await self._conn.execute(
+            update(grants).where(grants.c.id == grant_id).values(last_used_at=when)
+        )
+
+
+def _code(row: Row[Any]) -> model.AuthorizationCode:
+    return model.AuthorizationCode(
+        code_hash=bytes(row.code_hash),
+        grant_id=row.grant_id,
+        credential_id=row.credential_id,
+        redirect_uri=row.redirect_uri,
+        code_challenge=row.code_challenge,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        used_at=row.used_at,
+    )
+
+
+def _refresh_token(row: Row[Any]) -> model.RefreshToken:
+    return model.RefreshToken(
+        token_hash=bytes(row.token_hash),
+        grant_id=row.grant_id,
+        credential_id=row.credential_id,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        used_at=row.used_at,
+    )
+
+
+class SqlAuthorizationCodeRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, code: model.AuthorizationCode) -> None:
+        await self._conn.execute(
+            insert(codes).values(
+                code_hash=code.code_hash,
+                grant_id=code.grant_id,
+                credential_id=code.credential_id,
+                redirect_uri=code.redirect_uri,
+                code_challenge=code.code_challenge,
+                created_at=code.created_at,
+                expires_at=code.expires_at,
+            )
+        )
+
+    async def consume(
+        self, code_hash: bytes, credential_id: int, now: datetime
+    ) -> Consumed[model.AuthorizationCode]:
+        # One conditional UPDATE: of two racing redemptions only one matches `used_at IS NULL`.
+        won = (
+            await self._conn.execute(
+                update(codes)
+                .where(
+                    codes.c.code_hash == code_hash,
+                    codes.c.used_at.is_(None),
+                    codes.c.credential_id == credential_id,
+                    codes.c.expires_at > now,
+                )
+                .values(used_at=now)
+                .returning(*codes.c)
+            )
+        ).first()
+        if won is not None:
+            return Consumed(record=_code(won))
+        row = (await self._conn.execute(select(codes).where(codes.c.code_hash == code_hash))).first()
+        return Consumed(record=None, previous=_code(row) if row else None)
+
+
+class SqlRefreshTokenRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, token: model.RefreshToken) -> None:
+        await self._conn.execute(
+            insert(refresh_tokens).values(
+                token_hash=token.token_hash,
+                grant_id=token.grant_id,
+                credential_id=token.credential_id,
+                created_at=token.created_at,
+                expires_at=token.expires_at,
+            )
+        )
+
+    async def consume(
+        self, token_hash: bytes, credential_id: int, now: datetime
+    ) -> Consumed[model.RefreshToken]:
+        won = (
+            await self._conn.execute(
+                update(refresh_tokens)
+                .where(
+                    refresh_tokens.c.token_hash == token_hash,
+                    refresh_tokens.c.used_at.is_(None),
+                    refresh_tokens.c.credential_id == credential_id,
+                    refresh_tokens.c.expires_at > now,
+                )
+                .values(used_at=now)
+                .returning(*refresh_tokens.c)
+            )
+        ).first()
+        if won is not None:
+            return Consumed(record=_refresh_token(won))
+        query = select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash)
+        row = (await self._conn.execute(query)).first()
+        return Consumed(record=None, previous=_refresh_token(row) if row else None)
+
+
+class SqlSigningKeyRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def list(self) -> list[StoredSigningKey]:
+        rows = await self._conn.execute(select(signing_keys).order_by(signing_keys.c.created_at))
+        return [
+            StoredSigningKey(
+                kid=row.kid,
+                algorithm=row.algorithm,
+                encrypted_private_key=bytes(row.encrypted_private_key),
+                public_jwk=dict(row.public_jwk),
+                created_at=row.created_at,
+                retired_at=row.retired_at,
+            )
+            for row in rows
+        ]
+
+    async def add(self, key: StoredSigningKey) -> None:
+        await self._conn.execute(
+            insert(signing_keys).values(
+                kid=key.kid,
+                algorithm=key.algorithm,
+                encrypted_private_key=key.encrypted_private_key,
+                public_jwk=key.public_jwk,
+                created_at=key.created_at,
+                retired_at=key.retired_at,
+            )
+        )
+
+
+class SqlWebSessionRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, session: WebSession) -> None:
+        await self._conn.execute(
+            insert(web_sessions).values(
+                id_hash=session.id_hash,
+                user_id=session.user_id,
+                csrf_secret=session.csrf_secret,
+                created_at=session.created_at,
+                expires_at=session.expires_at,
+            )
+        )
+
+    async def get(self, id_hash: bytes) -> WebSession | None:
+        query = select(web_sessions).where(web_sessions.c.id_hash == id_hash)
+        row = (await self._conn.execute(query)).first()
+        if row is None:
+            return None
+        return WebSession(
+            id_hash=bytes(row.id_hash),
+            user_id=row.user_id,
+            csrf_secret=row.csrf_secret,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            revoked_at=row.revoked_at,
+        )
+
+    async def revoke(self, id_hash: bytes, when: datetime) -> None:
+        await self._conn.execute(
+            update(web_sessions).where(web_sessions.c.id_hash == id_hash).values(revoked_at=when)
+        )
+
+    async def delete_expired(self, now: datetime) -> None:
+        await self._conn.execute(delete(web_sessions).where(web_sessions.c.expires_at < now))
+
+
+class SqlUnitOfWork:
+    """One connection and one transaction; commits on a clean exit, rolls back on an exception."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._conn: AsyncConnection | None = None
+
+    @property
+    def connection(self) -> AsyncConnection:
+        if self._conn is None:
+            raise RuntimeError("unit of work used outside `async with`")
+        return self._conn
+
+    async def __aenter__(self) -> Self:
+        conn = await self._engine.connect()
+        await conn.begin()
+        self._conn = conn
+        self.clients = SqlClientRepository(conn)
+        self.users = SqlUserRepository(conn)
+        self.pending = SqlPendingAuthorizationRepository(conn)
+        self.grants = SqlGrantRepository(conn)
+        self.codes = SqlAuthorizationCodeRepository(conn)
+        self.refresh_tokens = SqlRefreshTokenRepository(conn)
+        self.signing_keys = SqlSigningKeyRepository(conn)
+        self.web_sessions = SqlWebSessionRepository(conn)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn = self.connection
+        try:
+            if exc_type is None:
+                await conn.commit()
+            else:
+                await conn.rollback()
+        finally:
+            await conn.close()
+            self._conn = None
