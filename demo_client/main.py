@@ -53,7 +53,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except (ConfigFileError, ValidationError) as exc:
         sys.exit(f"consentry-demo-client: invalid configuration: {exc}")
     app = create_app(settings)
-    logging.getLogger("uvicorn.access").addFilter(RedactQueryFilter())
+    access_logger = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactQueryFilter) for f in access_logger.filters):
+        access_logger.addFilter(RedactQueryFilter())
     uvicorn.run(app, host=settings.host, port=settings.port)
 
 

@@ -1,0 +1,1 @@
+"""Sign-in and the consent page: a customer picks which advertisers an app may use."""

@@ -1,0 +1,75 @@
+"""Routes: sign in and sign out (server-side sessions, CSRF-protected forms)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from consentry.consent.login import authenticate, safe_next
+from consentry.web.deps import ServicesDep
+from consentry.web.errors import NO_STORE
+from consentry.web.forms import parse_form_pairs
+
+router = APIRouter(include_in_schema=False)
+
+
+def login_url(next_path: str) -> str:
+    return "/login?next=" + quote(next_path, safe="/")
+
+
+@router.get("/login")
+async def login_page(request: Request, services: ServicesDep, next: str = "/") -> Response:
+    async with services.uow() as uow:
+        active = await services.sessions.ensure(uow, request)
+    response = services.templates.TemplateResponse(
+        request,
+        "login.html",
+        {"csrf_token": active.csrf_token, "next": safe_next(next), "error": None, "email": ""},
+        headers=NO_STORE,
+    )
+    services.sessions.set_cookie(response, active)
+    return response
+
+
+@router.post("/login")
+async def login(request: Request, services: ServicesDep) -> Response:
+    form = dict(await parse_form_pairs(request, services.settings.max_form_bytes))
+    next_path = safe_next(form.get("next"))
+    email = form.get("email", "")[:320]
+    async with services.uow() as uow:
+        active = await services.sessions.load(uow, request)
+        csrf_ok = services.sessions.check_csrf(active, form.get("csrf_token"))
+        user = await authenticate(uow, email, form.get("password", "")) if csrf_ok else None
+        if user is None or active is None:
+            retry = active or await services.sessions.start(uow, user_id=None)
+            error = "Incorrect e-mail or password." if csrf_ok else "Your form expired; try again."
+            response: Response = services.templates.TemplateResponse(
+                request,
+                "login.html",
+                {"csrf_token": retry.csrf_token, "next": next_path, "error": error, "email": email},
+                status_code=400 if not csrf_ok else 401,
+                headers=NO_STORE,
+            )
+            services.sessions.set_cookie(response, retry)
+            return response
+        # Session fixation defence: the signed-in session gets a brand-new id.
+        await services.sessions.end(uow, active)
+        signed_in = await services.sessions.start(uow, user_id=user.id)
+    response = RedirectResponse(next_path, status_code=303, headers=NO_STORE)
+    services.sessions.set_cookie(response, signed_in)
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, services: ServicesDep) -> Response:
+    form = dict(await parse_form_pairs(request, services.settings.max_form_bytes))
+    async with services.uow() as uow:
+        active = await services.sessions.load(uow, request)
+        if active is not None and services.sessions.check_csrf(active, form.get("csrf_token")):
+            await services.sessions.end(uow, active)
+    response = RedirectResponse("/", status_code=303, headers=NO_STORE)
+    services.sessions.clear_cookie(response)
+    return response

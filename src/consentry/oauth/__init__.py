@@ -1,0 +1,1 @@
+"""OAuth endpoints: the consent link, the token endpoint and the published keys."""

@@ -1,0 +1,1 @@
+"""The bearer-protected partner API, Criteo-compatible."""

@@ -1,0 +1,1 @@
+"""The ASGI adapter: app factory, request parsing, sessions, security headers and error mapping."""

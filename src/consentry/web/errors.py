@@ -1,0 +1,143 @@
+"""The one place where errors become HTTP responses.
+
+OAuth errors become RFC 6749 §5.2 JSON (or RFC 6750 / Criteo error bodies on the partner API);
+consent-link errors become a page or a redirect to a verified redirect URI; anything else is a
+generic server_error with no detail.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from consentry.core.errors import (
+    AuthorizationPageError,
+    InvalidClient,
+    InvalidToken,
+    OAuthError,
+    RedirectableError,
+    TooManyRequests,
+)
+from consentry.web.deps import get_services
+
+log = logging.getLogger("consentry.errors")
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+PARTNER_API_PATH = re.compile(r"^/\d{4}-\d{2}/")
+_HTML_PREFIXES = ("/request", "/consent", "/login", "/logout")
+
+
+def _wants_page(request: Request) -> bool:
+    return request.url.path == "/" or request.url.path.startswith(_HTML_PREFIXES)
+
+
+def render_error_page(request: Request, status: int, title: str, detail: str) -> Response:
+    services = get_services(request)
+    return services.templates.TemplateResponse(
+        request,
+        "error.html",
+        {"title": title, "detail": detail},
+        status_code=status,
+        headers=NO_STORE,
+    )
+
+
+def partner_api_error(status: int, code: str, title: str, detail: str) -> JSONResponse:
+    """Criteo's error envelope: {"errors": [{traceId, type, code, title, detail}]}."""
+    kind = {401: "authentication", 403: "authorization", 429: "throttling"}.get(status, "validation")
+    if status >= 500:
+        kind = "unavailable"
+    body = {
+        "errors": [
+            {"traceId": uuid.uuid4().hex, "type": kind, "code": code, "title": title, "detail": detail}
+        ]
+    }
+    return JSONResponse(body, status_code=status, headers=NO_STORE)
+
+
+def oauth_error_response(request: Request, error: OAuthError) -> Response:
+    if error.debug:
+        log.info("oauth error %s: %s", error.error, error.debug)
+    if PARTNER_API_PATH.match(request.url.path):
+        response: Response = partner_api_error(
+            error.status_code, error.error, error.description, error.description
+        )
+        if error.status_code in (401, 403):
+            # RFC 6750 §3: tell the client what was wrong with its bearer token.
+            response.headers["WWW-Authenticate"] = (
+                f'Bearer realm="consentry", error="{error.error}", '
+                f'error_description="{error.description}"'
+            )
+            if isinstance(error, InvalidToken) and "missing" in error.description:
+                response.headers["WWW-Authenticate"] = 'Bearer realm="consentry"'
+        return response
+    if _wants_page(request):
+        return render_error_page(request, error.status_code, error.error, error.description)
+    body = {"error": error.error, "error_description": error.description}
+    response = JSONResponse(body, status_code=error.status_code, headers=NO_STORE)
+    if isinstance(error, InvalidClient) and error.used_basic:
+        response.headers["WWW-Authenticate"] = 'Basic realm="consentry", charset="UTF-8"'
+    if isinstance(error, TooManyRequests):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_oauth_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, OAuthError)
+        return oauth_error_response(request, exc)
+
+    async def on_page_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, AuthorizationPageError)
+        return render_error_page(request, 400, exc.title, exc.detail)
+
+    async def on_redirectable(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RedirectableError)
+        endpoint = get_services(request).authorization
+        target = endpoint.error_redirect(exc.error, exc.redirect_uri, exc.state)
+        return RedirectResponse(target.url, status_code=303, headers=NO_STORE)
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        detail = exc.detail if isinstance(exc.detail, str) else "Error"
+        if PARTNER_API_PATH.match(request.url.path):
+            return partner_api_error(exc.status_code, "not-found", detail, detail)
+        if _wants_page(request) or exc.status_code == 404:
+            return render_error_page(request, exc.status_code, detail, detail)
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=NO_STORE)
+
+    async def on_validation_error(request: Request, exc: Exception) -> Response:
+        if PARTNER_API_PATH.match(request.url.path):
+            return partner_api_error(400, "invalid-request", "Invalid request", "Invalid request")
+        return JSONResponse(
+            {"error": "invalid_request", "error_description": "The request is malformed."},
+            status_code=400,
+            headers=NO_STORE,
+        )
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        if PARTNER_API_PATH.match(request.url.path):
+            return partner_api_error(500, "internal-error", "Internal error", "Internal error")
+        if _wants_page(request):
+            return render_error_page(
+                request, 500, "Something went wrong", "An unexpected error occurred."
+            )
+        return JSONResponse(
+            {"error": "server_error", "error_description": "The server met an unexpected condition."},
+            status_code=500,
+            headers=NO_STORE,
+        )
+
+    app.add_exception_handler(OAuthError, on_oauth_error)
+    app.add_exception_handler(AuthorizationPageError, on_page_error)
+    app.add_exception_handler(RedirectableError, on_redirectable)
+    app.add_exception_handler(HTTPException, on_http_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(Exception, on_unexpected)

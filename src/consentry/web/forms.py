@@ -1,0 +1,56 @@
+"""Strict parsing of query strings and form bodies: UTF-8 only, size-limited, repeats reported."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+
+from consentry.core.errors import InvalidRequest
+from consentry.core.requests import Parameters, single_valued
+
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+
+def parse_pairs(raw: bytes) -> list[tuple[str, str]]:
+    try:
+        text = raw.decode("ascii")
+        return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidRequest("Parameters must be valid UTF-8, percent-encoded.") from exc
+
+
+def parse_query(request: Request, max_bytes: int) -> tuple[Parameters, frozenset[str]]:
+    raw: bytes = request.scope.get("query_string", b"")
+    if len(raw) > max_bytes:
+        raise InvalidRequest("The query string is too long.")
+    return single_valued(parse_pairs(raw))
+
+
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """Read the body, refusing more than `max_bytes` without buffering the excess."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
+        raise InvalidRequest("The request body is too large.")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > max_bytes:
+            raise InvalidRequest("The request body is too large.")
+    return bytes(body)
+
+
+async def parse_form(request: Request, max_bytes: int) -> tuple[Parameters, frozenset[str]]:
+    """RFC 6749 §3.2: the token endpoint takes application/x-www-form-urlencoded bodies."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != FORM_CONTENT_TYPE:
+        raise InvalidRequest("The body must be application/x-www-form-urlencoded.")
+    return single_valued(parse_pairs(await read_body(request, max_bytes)))
+
+
+async def parse_form_pairs(request: Request, max_bytes: int) -> list[tuple[str, str]]:
+    """All pairs of a browser form post (repeated names allowed, e.g. checkboxes)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != FORM_CONTENT_TYPE:
+        raise InvalidRequest("The form must be application/x-www-form-urlencoded.")
+    return parse_pairs(await read_body(request, max_bytes))

@@ -1,0 +1,46 @@
+"""Routes: the home page and the public app images shown on consent pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from starlette.responses import Response
+
+from consentry.web.deps import ServicesDep
+from consentry.web.errors import NO_STORE
+
+router = APIRouter(include_in_schema=False)
+
+# Only raster types are ever served; SVG can carry script and is never accepted.
+IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/webp"})
+
+
+@router.get("/")
+async def home(request: Request, services: ServicesDep) -> Response:
+    async with services.uow() as uow:
+        active = await services.sessions.load(uow, request)
+        user = await uow.users.get(active.user_id) if active and active.user_id else None
+    return services.templates.TemplateResponse(
+        request,
+        "home.html",
+        {"user": user, "csrf_token": active.csrf_token if active else None},
+        headers=NO_STORE,
+    )
+
+
+@router.get("/apps/{app_id}/image")
+async def app_image(app_id: int, services: ServicesDep) -> Response:
+    async with services.uow() as uow:
+        image = await uow.clients.get_image(app_id)
+    if image is None or image[1] not in IMAGE_TYPES:
+        raise HTTPException(404, "No image")
+    content, media_type = image
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Cache-Control": "public, max-age=300", "Content-Disposition": "inline"},
+    )
+
+
+@router.get("/healthz")
+async def health() -> Response:
+    return Response("ok", media_type="text/plain")
