@@ -11,7 +11,7 @@ LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
 
 class Settings(BaseSettings):
-    """Every tunable of a consentry node. Instantiate it in the composition root, never at import."""
+    """Every tunable of a consentry node; built in the composition root, never at import."""
 
     model_config = SettingsConfigDict(env_prefix="CONSENTRY_", env_file=".env", extra="ignore")
 

@@ -26,7 +26,7 @@ app = typer.Typer(help="consentry: partner-API authorization server.", no_args_i
 
 
 def _settings() -> Settings:
-    return Settings()  # type: ignore[call-arg]  # the secret comes from the environment or .env
+    return Settings()  # the secret comes from the environment or .env
 
 
 def _ensure_sqlite_dir(url: str) -> None:

@@ -19,7 +19,7 @@ async def authenticate(uow: UnitOfWork, email: str, password: str) -> User | Non
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """Only same-site paths are followed after sign-in: never an absolute or protocol-relative URL."""
+    """Only same-site paths are followed after sign-in, never absolute or protocol-relative URLs."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return default
     if any(ord(ch) < 0x21 for ch in target) or "\\" in target:

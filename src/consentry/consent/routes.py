@@ -22,7 +22,9 @@ from consentry.web.sessions import ActiveSession
 router = APIRouter(include_in_schema=False)
 
 EXPIRED_TITLE = "This consent request has expired"
-EXPIRED_DETAIL = "It was already answered or is too old. Go back to the application and start again."
+EXPIRED_DETAIL = (
+    "It was already answered or is too old. Go back to the application and start again."
+)
 
 
 def _render(
@@ -37,7 +39,9 @@ def _render(
 ) -> Response:
     # The decision redirects to the client: allow the form to lead there (CSP form-action).
     target = urlsplit(view.pending.redirect_uri)
-    csp = DEFAULT_CSP.replace("form-action 'self'", f"form-action 'self' {target.scheme}://{target.netloc}")
+    csp = DEFAULT_CSP.replace(
+        "form-action 'self'", f"form-action 'self' {target.scheme}://{target.netloc}"
+    )
     return services.templates.TemplateResponse(
         request,
         "consent.html",
@@ -68,7 +72,9 @@ async def consent_page(handle: str, request: Request, services: ServicesDep) -> 
     async with services.uow() as uow:
         signed_in = await _signed_in(services, uow, request)
         if signed_in is None:
-            return RedirectResponse(login_url(f"/consent/{handle}"), status_code=303, headers=NO_STORE)
+            return RedirectResponse(
+                login_url(f"/consent/{handle}"), status_code=303, headers=NO_STORE
+            )
         active, user = signed_in
         try:
             view = await services.consent.view(uow, handle, user)
@@ -85,7 +91,9 @@ async def consent_decision(handle: str, request: Request, services: ServicesDep)
     async with services.uow() as uow:
         signed_in = await _signed_in(services, uow, request)
         if signed_in is None:
-            return RedirectResponse(login_url(f"/consent/{handle}"), status_code=303, headers=NO_STORE)
+            return RedirectResponse(
+                login_url(f"/consent/{handle}"), status_code=303, headers=NO_STORE
+            )
         active, user = signed_in
         if not services.sessions.check_csrf(active, form.get("csrf_token")):
             return render_error_page(request, 403, "Form expired", "Reload the page and try again.")

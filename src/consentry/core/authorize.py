@@ -38,7 +38,7 @@ UNKNOWN_CLIENT = "client_id does not match any published API app"
 
 @dataclass(frozen=True, slots=True)
 class StartedAuthorization:
-    """A validated consent link: the raw handle goes in the consent page's URL, only its hash is kept."""
+    """A validated consent link: the raw handle goes in the page's URL; only its hash is kept."""
 
     handle: str
     pending: PendingAuthorization
@@ -75,7 +75,9 @@ async def check_client(uow: UnitOfWork, params: Parameters) -> Client:
 def check_redirect_uri(client: Client, params: Parameters) -> str:
     redirect_uri = params.get("redirect_uri")
     if redirect_uri is None:
-        raise AuthorizationPageError("Invalid consent link", "The redirect_uri parameter is missing.")
+        raise AuthorizationPageError(
+            "Invalid consent link", "The redirect_uri parameter is missing."
+        )
     # RFC 6749 §3.1.2.3 / RFC 9700 §4.1.3: exact string match against a registered URI.
     if not is_registered(redirect_uri, client.redirect_uris):
         raise AuthorizationPageError(
@@ -144,7 +146,7 @@ class AuthorizationEndpoint:
     async def issue_code(
         self, uow: UnitOfWork, pending: PendingAuthorization, grant: Grant
     ) -> RedirectTo:
-        """RFC 6749 §4.1.2: a single-use code, valid a few seconds, bound to client and redirect URI."""
+        """RFC 6749 §4.1.2: a single-use, short-lived code bound to client and redirect URI."""
         now = self._clock.now()
         code = new_secret()
         await uow.grants.add(grant)

@@ -1,4 +1,4 @@
-"""One error hierarchy for the protocol: one class per RFC 6749 §5.2 / §4.1.2.1 and RFC 6750 §3.1 code.
+"""One error hierarchy: one class per RFC 6749 §5.2 / §4.1.2.1 and RFC 6750 §3.1 error code.
 
 Descriptions are client-safe and checked against the RFC 6749 §5.2 character set; `debug` goes only
 to the operator's log.

@@ -1,4 +1,4 @@
-"""Random values (≥256 bits) and their keyed hashes: what we store instead of codes, tokens and secrets.
+"""Random values (≥256 bits) and their keyed hashes, stored instead of codes, tokens and secrets.
 
 Random secrets need no slow password hash: HMAC-SHA-256 under a server-side key is fast to check and
 useless to anyone who steals the database without the key.
@@ -30,7 +30,9 @@ class SecretHasher:
         self._key = key
 
     def hash(self, value: str) -> bytes:
-        return hmac.new(self._key, value.encode("utf-8", "surrogateescape"), hashlib.sha256).digest()
+        return hmac.new(
+            self._key, value.encode("utf-8", "surrogateescape"), hashlib.sha256
+        ).digest()
 
     def verify(self, value: str, expected: bytes) -> bool:
         return hmac.compare_digest(self.hash(value), expected)

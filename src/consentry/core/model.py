@@ -153,7 +153,7 @@ class TokenResponse:
     expires_in: int
     refresh_token: str | None
     scope: str
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - the RFC 6750 token type, not a secret
 
     def as_json(self) -> dict[str, object]:
         return {

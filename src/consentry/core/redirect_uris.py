@@ -1,4 +1,4 @@
-"""Redirect URI rules: HTTPS, or plain http on a loopback host; no fragment, no userinfo, no wildcard.
+"""Redirect URI rules: HTTPS, or http on a loopback host; no fragment, userinfo or wildcard.
 
 RFC 6749 §3.1.2 and RFC 9700 §4.1.3: registered URIs are compared by exact string match.
 """
@@ -21,7 +21,9 @@ def normalize_redirect_uri(uri: str) -> str:
     if not uri:
         raise RedirectUriRejected("Enter a redirect URI.")
     if len(uri) > MAX_REDIRECT_URI_LENGTH:
-        raise RedirectUriRejected(f"A redirect URI is at most {MAX_REDIRECT_URI_LENGTH} characters.")
+        raise RedirectUriRejected(
+            f"A redirect URI is at most {MAX_REDIRECT_URI_LENGTH} characters."
+        )
     if any(ch.isspace() or ord(ch) < 0x21 or ord(ch) == 0x7F for ch in uri):
         raise RedirectUriRejected("A redirect URI cannot contain spaces or control characters.")
     if "*" in uri:

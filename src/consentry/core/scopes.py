@@ -1,4 +1,4 @@
-"""Criteo's services, domains and access levels, and the `<Service>_<Domain>_<Level>` scope strings."""
+"""Criteo's services, domains and levels, and the `<Service>_<Domain>_<Level>` scope strings."""
 
 from __future__ import annotations
 
@@ -39,7 +39,10 @@ SERVICES: dict[str, Service] = {s.code: s for s in (MARKETING_SOLUTIONS, RETAIL_
 _DOMAIN_WORDS: dict[str, tuple[str, str]] = {
     "Analytics": ("See performance statistics and reports", "See and schedule reports"),
     "Audience": ("See your audiences", "Create and change your audiences"),
-    "Campaign": ("See your campaigns and their settings", "Create and change campaigns, budgets and bids"),
+    "Campaign": (
+        "See your campaigns and their settings",
+        "Create and change campaigns, budgets and bids",
+    ),
     "Creative": ("See your ads and creatives", "Create and change your ads and creatives"),
     "Reco": ("See product recommendations", "Change product recommendation settings"),
     "Accounts": ("See your retail media accounts", "Manage your retail media accounts"),
@@ -54,7 +57,7 @@ def scope_string(service: Service, domain: str, level: Level) -> str:
 
 
 def scopes_for(service: Service, levels: dict[str, Level]) -> tuple[str, ...]:
-    """The scope strings of an app's domain choices; rejects domains and levels the service lacks."""
+    """The scope strings of an app's domain choices; rejects what the service lacks."""
     scopes = []
     for domain, level in sorted(levels.items()):
         if domain not in service.domains:

@@ -42,7 +42,9 @@ class AuthorizationServer:
         if not hasher.verify(presented.client_secret, expected) or client is None:
             raise InvalidClient(used_basic=presented.used_basic)
         if not client.app.activated:
-            raise InvalidClient("The application is not activated.", used_basic=presented.used_basic)
+            raise InvalidClient(
+                "The application is not activated.", used_basic=presented.used_basic
+            )
         await uow.clients.touch_credential(client.credential.id, self._context.clock.now())
         return client
 

@@ -78,13 +78,20 @@ class KeyRing:
         self._loaded_at: float | None = None
         self._lock = asyncio.Lock()
 
+    async def ready(self) -> None:
+        """Make sure a signing key exists and is loaded (at startup, outside any transaction)."""
+        async with self._uow_factory() as uow:
+            if not [k for k in await uow.signing_keys.list() if k.retired_at is None]:
+                await create_signing_key(uow, self._sealer, self._clock)
+        await self._load()
+
     async def _load(self) -> None:
         async with self._lock:
-            async with self._uow_factory() as uow:
+            # Read-only: this may run while the caller's request holds a write transaction.
+            async with self._uow_factory(read_only=True) as uow:
                 stored = [k for k in await uow.signing_keys.list() if k.retired_at is None]
-                if not stored:
-                    await create_signing_key(uow, self._sealer, self._clock)
-                    stored = await uow.signing_keys.list()
+            if not stored:
+                raise RuntimeError("no signing key: KeyRing.ready() was not awaited at startup")
             loaded: dict[str, _LoadedKey] = {}
             for item in stored:
                 known = self._keys.get(item.kid)
@@ -104,7 +111,8 @@ class KeyRing:
 
     async def sign(self, claims: Mapping[str, object]) -> str:
         await self._fresh()
-        assert self._current is not None
+        if self._current is None:
+            raise RuntimeError("no signing key loaded")
         header = {"alg": ALGORITHM, "kid": self._current.kid, "typ": "at+jwt"}
         return jwt.encode(header, dict(claims), self._current.key)
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.ext.asyncio import AsyncEngine
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consentry import __version__
 from consentry.clock import Clock, SystemClock
@@ -76,8 +76,8 @@ def _templates() -> Jinja2Templates:
 def build_services(settings: Settings, clock: Clock) -> tuple[Services, AsyncEngine]:
     engine = create_engine(settings.database_url)
 
-    def uow_factory() -> UnitOfWork:
-        return SqlUnitOfWork(engine)
+    def uow_factory(*, read_only: bool = False) -> UnitOfWork:
+        return SqlUnitOfWork(engine, read_only=read_only)
 
     policy = policy_from(settings)
     hasher = hasher_from(settings)
@@ -120,6 +120,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await services.keyring.ready()
         yield
         await engine.dispose()
 

@@ -50,12 +50,20 @@ def render_error_page(request: Request, status: int, title: str, detail: str) ->
 
 def partner_api_error(status: int, code: str, title: str, detail: str) -> JSONResponse:
     """Criteo's error envelope: {"errors": [{traceId, type, code, title, detail}]}."""
-    kind = {401: "authentication", 403: "authorization", 429: "throttling"}.get(status, "validation")
+    kind = {401: "authentication", 403: "authorization", 429: "throttling"}.get(
+        status, "validation"
+    )
     if status >= 500:
         kind = "unavailable"
     body = {
         "errors": [
-            {"traceId": uuid.uuid4().hex, "type": kind, "code": code, "title": title, "detail": detail}
+            {
+                "traceId": uuid.uuid4().hex,
+                "type": kind,
+                "code": code,
+                "title": title,
+                "detail": detail,
+            }
         ]
     }
     return JSONResponse(body, status_code=status, headers=NO_STORE)
@@ -89,22 +97,22 @@ def oauth_error_response(request: Request, error: OAuthError) -> Response:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    async def on_oauth_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, OAuthError)
+    @app.exception_handler(OAuthError)
+    async def on_oauth_error(request: Request, exc: OAuthError) -> Response:
         return oauth_error_response(request, exc)
 
-    async def on_page_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, AuthorizationPageError)
+    @app.exception_handler(AuthorizationPageError)
+    async def on_page_error(request: Request, exc: AuthorizationPageError) -> Response:
         return render_error_page(request, 400, exc.title, exc.detail)
 
-    async def on_redirectable(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, RedirectableError)
+    @app.exception_handler(RedirectableError)
+    async def on_redirectable(request: Request, exc: RedirectableError) -> Response:
         endpoint = get_services(request).authorization
         target = endpoint.error_redirect(exc.error, exc.redirect_uri, exc.state)
         return RedirectResponse(target.url, status_code=303, headers=NO_STORE)
 
-    async def on_http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, HTTPException)
+    @app.exception_handler(HTTPException)
+    async def on_http_error(request: Request, exc: HTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else "Error"
         if PARTNER_API_PATH.match(request.url.path):
             return partner_api_error(exc.status_code, "not-found", detail, detail)
@@ -112,7 +120,8 @@ def install_error_handlers(app: FastAPI) -> None:
             return render_error_page(request, exc.status_code, detail, detail)
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=NO_STORE)
 
-    async def on_validation_error(request: Request, exc: Exception) -> Response:
+    @app.exception_handler(RequestValidationError)
+    async def on_validation_error(request: Request, exc: RequestValidationError) -> Response:
         if PARTNER_API_PATH.match(request.url.path):
             return partner_api_error(400, "invalid-request", "Invalid request", "Invalid request")
         return JSONResponse(
@@ -121,6 +130,7 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=NO_STORE,
         )
 
+    @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
         if PARTNER_API_PATH.match(request.url.path):
@@ -130,14 +140,10 @@ def install_error_handlers(app: FastAPI) -> None:
                 request, 500, "Something went wrong", "An unexpected error occurred."
             )
         return JSONResponse(
-            {"error": "server_error", "error_description": "The server met an unexpected condition."},
+            {
+                "error": "server_error",
+                "error_description": "The server met an unexpected condition.",
+            },
             status_code=500,
             headers=NO_STORE,
         )
-
-    app.add_exception_handler(OAuthError, on_oauth_error)
-    app.add_exception_handler(AuthorizationPageError, on_page_error)
-    app.add_exception_handler(RedirectableError, on_redirectable)
-    app.add_exception_handler(HTTPException, on_http_error)
-    app.add_exception_handler(RequestValidationError, on_validation_error)
-    app.add_exception_handler(Exception, on_unexpected)

@@ -9,4 +9,4 @@ from consentry.web.app import create_app
 
 
 def app_from_environment() -> FastAPI:
-    return create_app(Settings())  # type: ignore[call-arg]
+    return create_app(Settings())

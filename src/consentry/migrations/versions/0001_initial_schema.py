@@ -1,4 +1,4 @@
-"""Initial schema: organizations, users, advertisers, apps, credentials, grants, codes, tokens, keys, sessions.
+"""Initial schema: organizations, users, advertisers, apps, credentials, grants, tokens, keys.
 
 Revision ID: 0001
 Revises:
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision = "0001"
 down_revision = None

@@ -98,7 +98,9 @@ async def seed_demo(
     redirect_uris: tuple[str, ...] = (DEMO_REDIRECT_URI,),
 ) -> DemoApp:
     org_id = await conn.scalar(
-        insert(t.Organization).values(name="Acme Ad Tools", created_at=now).returning(t.Organization.id)
+        insert(t.Organization)
+        .values(name="Acme Ad Tools", created_at=now)
+        .returning(t.Organization.id)
     )
     await conn.execute(
         insert(t.User).values(
@@ -119,13 +121,15 @@ async def seed_demo(
         )
         .returning(t.User.id)
     )
-    assert org_id is not None and customer_id is not None
+    if org_id is None or customer_id is None:
+        raise RuntimeError("insert returned no id")
     advertiser_ids: dict[str, int] = {}
     for name, role in ADVERTISERS:
         advertiser_id = await conn.scalar(
             insert(t.Advertiser).values(name=name, created_at=now).returning(t.Advertiser.id)
         )
-        assert advertiser_id is not None
+        if advertiser_id is None:
+            raise RuntimeError("insert returned no id")
         advertiser_ids[name] = advertiser_id
         if role is not None:
             await conn.execute(
@@ -155,7 +159,8 @@ async def seed_demo(
         )
         .returning(t.App.id)
     )
-    assert app_id is not None
+    if app_id is None:
+        raise RuntimeError("insert returned no id")
     for uri in redirect_uris:
         await conn.execute(insert(t.RedirectUri).values(app_id=app_id, uri=uri, created_at=now))
     client_id, client_secret = await add_credential(conn, hasher, app_id, now, "demo client")

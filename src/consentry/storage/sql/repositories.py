@@ -1,33 +1,46 @@
-"""SQLAlchemy Core implementations of the repository protocols, sharing one connection per unit of work."""
+"""SQLAlchemy Core implementations of the repository protocols; one connection per unit of work."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from consentry.core import model
-from consentry.storage.repositories import Consumed, StoredSigningKey, WebSession
+from consentry.storage.repositories import (
+    AuthorizationCodeRepository,
+    ClientRepository,
+    Consumed,
+    GrantRepository,
+    PendingAuthorizationRepository,
+    RefreshTokenRepository,
+    SigningKeyRepository,
+    StoredSigningKey,
+    UserRepository,
+    WebSession,
+    WebSessionRepository,
+)
 from consentry.storage.sql import tables as t
+from consentry.storage.sql.engine import READ_ONLY_OPTION
 
-apps = t.App.__table__
-credentials = t.Credential.__table__
-redirect_uris = t.RedirectUri.__table__
-organizations = t.Organization.__table__
-users = t.User.__table__
-advertisers = t.Advertiser.__table__
-portfolio = t.PortfolioEntry.__table__
-pending_authorizations = t.PendingAuthorization.__table__
-grants = t.Grant.__table__
-grant_advertisers = t.GrantAdvertiser.__table__
-codes = t.AuthorizationCode.__table__
-refresh_tokens = t.RefreshToken.__table__
-signing_keys = t.SigningKey.__table__
-web_sessions = t.WebSession.__table__
+apps = cast(Table, t.App.__table__)
+credentials = cast(Table, t.Credential.__table__)
+redirect_uris = cast(Table, t.RedirectUri.__table__)
+organizations = cast(Table, t.Organization.__table__)
+users = cast(Table, t.User.__table__)
+advertisers = cast(Table, t.Advertiser.__table__)
+portfolio = cast(Table, t.PortfolioEntry.__table__)
+pending_authorizations = cast(Table, t.PendingAuthorization.__table__)
+grants = cast(Table, t.Grant.__table__)
+grant_advertisers = cast(Table, t.GrantAdvertiser.__table__)
+codes = cast(Table, t.AuthorizationCode.__table__)
+refresh_tokens = cast(Table, t.RefreshToken.__table__)
+signing_keys = cast(Table, t.SigningKey.__table__)
+web_sessions = cast(Table, t.WebSession.__table__)
 
 
 def _scopes(value: str) -> tuple[str, ...]:
@@ -330,7 +343,9 @@ class SqlAuthorizationCodeRepository:
         ).first()
         if won is not None:
             return Consumed(record=_code(won))
-        row = (await self._conn.execute(select(codes).where(codes.c.code_hash == code_hash))).first()
+        row = (
+            await self._conn.execute(select(codes).where(codes.c.code_hash == code_hash))
+        ).first()
         return Consumed(record=None, previous=_code(row) if row else None)
 
 
@@ -444,8 +459,18 @@ class SqlWebSessionRepository:
 class SqlUnitOfWork:
     """One connection and one transaction; commits on a clean exit, rolls back on an exception."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    clients: ClientRepository
+    users: UserRepository
+    pending: PendingAuthorizationRepository
+    grants: GrantRepository
+    codes: AuthorizationCodeRepository
+    refresh_tokens: RefreshTokenRepository
+    signing_keys: SigningKeyRepository
+    web_sessions: WebSessionRepository
+
+    def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
         self._engine = engine
+        self._read_only = read_only
         self._conn: AsyncConnection | None = None
 
     @property
@@ -456,6 +481,8 @@ class SqlUnitOfWork:
 
     async def __aenter__(self) -> Self:
         conn = await self._engine.connect()
+        if self._read_only:
+            await conn.execution_options(**{READ_ONLY_OPTION: True})
         await conn.begin()
         self._conn = conn
         self.clients = SqlClientRepository(conn)

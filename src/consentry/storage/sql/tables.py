@@ -29,7 +29,6 @@ NAMING_CONVENTION = {
 }
 
 
-
 class UtcDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in and out, on SQLite (which has no time zones) as on PostgreSQL."""
 
