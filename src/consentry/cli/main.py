@@ -22,6 +22,17 @@ from consentry.storage.sql.demo_data import (
 from consentry.storage.sql.engine import create_engine, is_sqlite
 from consentry.web.app import hasher_from
 
+LOG_CONFIG: dict[str, object] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "uvicorn": {"handlers": ["stderr"], "level": "INFO"},
+        "consentry": {"handlers": ["stderr"], "level": "INFO"},
+    },
+}
+
 app = typer.Typer(help="consentry: partner-API authorization server.", no_args_is_help=True)
 
 
@@ -63,6 +74,8 @@ def serve(
         workers=workers,
         proxy_headers=False,
         log_level="info",
+        access_log=False,  # full URLs carry state and handles: see consentry.web.access_log
+        log_config=LOG_CONFIG,
     )
 
 

@@ -36,6 +36,7 @@ from consentry.storage.repositories import UnitOfWork
 from consentry.storage.sql.engine import create_engine
 from consentry.storage.sql.repositories import SqlUnitOfWork
 from consentry.web import pages
+from consentry.web.access_log import AccessLogMiddleware
 from consentry.web.errors import install_error_handlers
 from consentry.web.security_headers import SecurityHeadersMiddleware
 from consentry.web.services import Services
@@ -134,6 +135,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.engine = engine
     install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware, hsts=not settings.issuer_is_loopback)
+    app.add_middleware(AccessLogMiddleware)
     app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
     app.include_router(pages.router)
     app.include_router(oauth_routes.router)
