@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+
+class ApiVersionSetting(BaseModel):
+    """One partner-API version: served until `decommissioned` (default: its `sunset` date)."""
+
+    name: str = Field(pattern=r"^\d{4}-\d{2}$")
+    sunset: date | None = None
+    decommissioned: date | None = None
+
+
+def default_api_versions() -> list[ApiVersionSetting]:
+    """Criteo keeps a version about a year; 2025-10 is already gone (and used by the tests)."""
+    return [
+        ApiVersionSetting(name="2025-10", sunset=date(2026, 10, 1)),
+        ApiVersionSetting(name="2026-07", sunset=date(2027, 7, 1)),
+        ApiVersionSetting(name="2026-10", sunset=date(2027, 10, 1)),
+        ApiVersionSetting(name="2027-01", sunset=date(2028, 1, 1)),
+    ]
 
 
 class Settings(BaseSettings):
@@ -28,9 +47,24 @@ class Settings(BaseSettings):
     consent_ttl_seconds: int = Field(default=600, gt=0)
     session_ttl_seconds: int = Field(default=12 * 3600, gt=0)
     access_token_leeway_seconds: int = Field(default=30, ge=0)
+    # Security hardening (issue 4): the refresh grace window and token-endpoint throttling.
+    refresh_reuse_window_seconds: int = Field(default=30, ge=0)
+    client_auth_max_failures: int = Field(default=10, gt=0)
+    client_auth_failure_window_seconds: int = Field(default=60, gt=0)
 
-    api_versions: list[str] = Field(default_factory=lambda: ["2026-07", "2026-10", "2027-01"])
+    # Partner API: versions (a plain "YYYY-MM" or {"name", "sunset", "decommissioned"}; JSON in
+    # CONSENTRY_API_VERSIONS) and Criteo's rate limits (calls per minute).
+    api_versions: list[ApiVersionSetting] = Field(default_factory=default_api_versions)
+    rate_limit_per_app_per_minute: int = Field(default=250, gt=0)
+    rate_limit_per_token_per_minute: int = Field(default=35, gt=0)
     max_form_bytes: int = Field(default=64 * 1024, gt=0)
+
+    # Developer portal and sign-in throttling.
+    portal_link_ttl_seconds: int = Field(default=30 * 24 * 3600, gt=0)
+    portal_max_image_bytes: int = Field(default=1024 * 1024, gt=0)
+    login_throttle_window_seconds: int = Field(default=15 * 60, gt=0)
+    login_max_failures_per_account: int = Field(default=5, gt=0)
+    login_max_failures_per_address: int = Field(default=30, gt=0)
     log_level: str = "INFO"
 
     @field_validator("issuer")
@@ -42,6 +76,13 @@ class Settings(BaseSettings):
         if parts.query or parts.fragment:
             raise ValueError("issuer must not carry a query or fragment")
         return value.rstrip("/")
+
+    @field_validator("api_versions", mode="before")
+    @classmethod
+    def _versions_may_be_plain_names(cls, value: object) -> object:
+        if not isinstance(value, list):
+            return value
+        return [{"name": v} if isinstance(v, str) else v for v in value]
 
     @field_validator("secret_key")
     @classmethod

@@ -84,3 +84,51 @@ async def obtain_code(
     params = query_of(response.headers["location"])
     assert params["state"] == state
     return params["code"]
+
+
+async def exchange_code(
+    http: httpx.AsyncClient,
+    code: str,
+    *,
+    client_id: str,
+    client_secret: str,
+    redirect_uri: str,
+    **extra: str,
+) -> httpx.Response:
+    """`grant_type=authorization_code` with the credentials in the body, as Criteo's SDKs send."""
+    return await http.post(
+        "/oauth2/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "client_id": client_id,
+            "client_secret": client_secret,
+            **extra,
+        },
+    )
+
+
+async def refresh(
+    http: httpx.AsyncClient,
+    refresh_token: str,
+    *,
+    client_id: str,
+    client_secret: str,
+    **extra: str,
+) -> httpx.Response:
+    """`grant_type=refresh_token` with the credentials in the body."""
+    return await http.post(
+        "/oauth2/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "client_id": client_id,
+            "client_secret": client_secret,
+            **extra,
+        },
+    )
+
+
+def bearer(access_token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {access_token}"}

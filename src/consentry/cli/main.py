@@ -1,4 +1,4 @@
-"""`consentry serve | migrate | seed-demo`: operate a node from the shell."""
+"""`consentry serve | migrate | seed-demo | keys … | audit …`: operate a node from the shell."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from consentry.cli.audit import audit_app
+from consentry.cli.keys import keys_app
 from consentry.clock import SystemClock
 from consentry.settings import Settings
 from consentry.storage import migrate as migrations
@@ -34,6 +36,8 @@ LOG_CONFIG: dict[str, object] = {
 }
 
 app = typer.Typer(help="consentry: partner-API authorization server.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
 
 
 def _settings() -> Settings:

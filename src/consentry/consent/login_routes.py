@@ -8,7 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from consentry.consent.login import authenticate, safe_next
+from consentry.audit.service import record_sign_in
+from consentry.consent.login import safe_next
+from consentry.consent.throttle import LoginThrottled
 from consentry.web.deps import ServicesDep
 from consentry.web.errors import NO_STORE
 from consentry.web.forms import parse_form_pairs
@@ -39,19 +41,35 @@ async def login(request: Request, services: ServicesDep) -> Response:
     form = dict(await parse_form_pairs(request, services.settings.max_form_bytes))
     next_path = safe_next(form.get("next"))
     email = form.get("email", "")[:320]
-    async with services.uow() as uow:
+    throttled: LoginThrottled | None = None
+    user = None
+    async with services.portal_uow() as uow:  # sign-in failures are counted in the database
         active = await services.sessions.load(uow, request)
         csrf_ok = services.sessions.check_csrf(active, form.get("csrf_token"))
-        user = await authenticate(uow, email, form.get("password", "")) if csrf_ok else None
+        if csrf_ok:
+            address = request.client.host if request.client else "unknown"
+            try:
+                user = await services.login_throttle.sign_in(
+                    uow, email, form.get("password", ""), address
+                )
+            except LoginThrottled as refusal:
+                throttled = refusal
+        if csrf_ok and throttled is None:
+            now = services.clock.now()
+            await record_sign_in(uow, email=email, user=user, at=now, surface="consent")
         if user is None or active is None:
             retry = active or await services.sessions.start(uow, user_id=None)
             error = "Incorrect e-mail or password." if csrf_ok else "Your form expired; try again."
+            status, headers = (401 if csrf_ok else 400), dict(NO_STORE)
+            if throttled is not None:  # refused before the password was checked
+                error, status = str(throttled), 429
+                headers["Retry-After"] = str(throttled.retry_after)
             response: Response = services.templates.TemplateResponse(
                 request,
                 "login.html",
                 {"csrf_token": retry.csrf_token, "next": next_path, "error": error, "email": email},
-                status_code=400 if not csrf_ok else 401,
-                headers=NO_STORE,
+                status_code=status,
+                headers=headers,
             )
             services.sessions.set_cookie(response, retry)
             return response

@@ -80,7 +80,7 @@ async def consent_page(handle: str, request: Request, services: ServicesDep) -> 
             view = await services.consent.view(uow, handle, user)
         except ConsentExpired:
             return render_error_page(request, 400, EXPIRED_TITLE, EXPIRED_DETAIL)
-    return _render(request, services, view, active, user)
+    return _render(request, services, view, active, user, selected=view.previously_granted)
 
 
 @router.post("/consent/{handle}")
@@ -99,7 +99,7 @@ async def consent_decision(handle: str, request: Request, services: ServicesDep)
             return render_error_page(request, 403, "Form expired", "Reload the page and try again.")
         try:
             if form.get("decision") == "deny":
-                target = await services.consent.deny(uow, handle)
+                target = await services.consent.deny(uow, handle, user)
             elif form.get("decision") == "approve":
                 target = await services.consent.approve(uow, handle, user, selected)
             else:
@@ -108,6 +108,6 @@ async def consent_decision(handle: str, request: Request, services: ServicesDep)
             return render_error_page(request, 400, EXPIRED_TITLE, EXPIRED_DETAIL)
         except ConsentError as error:
             view = await services.consent.view(uow, handle, user)
-            chosen = frozenset(int(v) for v in selected if v.isdigit() and len(v) < 19)
+            chosen = frozenset(int(v) for v in selected if v.isascii() and v.isdigit() and len(v) < 19)
             return _render(request, services, view, active, user, error=str(error), selected=chosen)
     return RedirectResponse(target.url, status_code=303, headers=NO_STORE)

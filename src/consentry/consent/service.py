@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from consentry.clock import Clock
+from consentry.core.audit import AuditKind, record
 from consentry.core.authorize import AuthorizationEndpoint
 from consentry.core.hashing import new_identifier
 from consentry.core.model import (
@@ -38,6 +39,8 @@ class ConsentView:
     scopes: list[ScopeDescription]
     grantable: list[PortfolioEntry]
     not_grantable: list[PortfolioEntry]
+    # Re-consent pre-selects what the user already grants this app (DESIGN §2).
+    previously_granted: frozenset[int] = frozenset()
 
 
 class ConsentService:
@@ -67,6 +70,7 @@ class ConsentService:
             scopes=describe(pending.scopes),
             grantable=[e for e in entries if e.role.may_grant],
             not_grantable=[e for e in entries if not e.role.may_grant],
+            previously_granted=await uow.consents.granted_advertisers(user.id, client.app.id),
         )
 
     async def approve(
@@ -74,10 +78,10 @@ class ConsentService:
     ) -> RedirectTo:
         view = await self.view(uow, handle, user)
         grantable = {entry.advertiser.id for entry in view.grantable}
-        try:
-            chosen = sorted({int(value) for value in selected})
-        except ValueError as exc:
-            raise ConsentError("Choose advertisers from the list.") from exc
+        # Advertiser ids are plain ASCII digits; int() alone would also take "²", " 7" or "1_0".
+        if not all(value.isascii() and value.isdigit() and len(value) < 19 for value in selected):
+            raise ConsentError("Choose advertisers from the list.")
+        chosen = sorted({int(value) for value in selected})
         if not chosen:
             raise ConsentError("Choose at least one advertiser to grant.")
         if not set(chosen) <= grantable:
@@ -94,11 +98,31 @@ class ConsentService:
             advertiser_ids=tuple(chosen),
             created_at=self._clock.now(),
         )
-        return await self._authorization.issue_code(uow, pending, grant)
+        target = await self._authorization.issue_code(uow, pending, grant)
+        await record(
+            uow,
+            AuditKind.CONSENT_GRANTED,
+            at=self._clock.now(),
+            app_id=grant.app_id,
+            user_id=user.id,
+            client_id=pending.client_id,
+            grant_id=grant.id,
+            detail={"advertisers": " ".join(str(a) for a in chosen)},
+        )
+        return target
 
-    async def deny(self, uow: UnitOfWork, handle: str) -> RedirectTo:
+    async def deny(self, uow: UnitOfWork, handle: str, user: User | None = None) -> RedirectTo:
         pending = await self._open_pending(uow, handle)
         consumed = await uow.pending.consume(pending.id_hash, self._clock.now())
         if consumed is None:
             raise ConsentExpired()
+        client = await uow.clients.get_by_client_id(consumed.client_id)
+        await record(
+            uow,
+            AuditKind.CONSENT_DENIED,
+            at=self._clock.now(),
+            app_id=client.app.id if client else None,
+            user_id=user.id if user else None,
+            client_id=consumed.client_id,
+        )
         return self._authorization.deny(consumed)

@@ -26,13 +26,15 @@ def parse_basic_header(authorization: str) -> tuple[str, str]:
     if scheme.lower() != "basic" or not encoded.strip():
         raise InvalidClient("Unsupported Authorization scheme.", used_basic=True)
     try:
+        # b64decode raises a plain ValueError (not binascii.Error) on non-ASCII input.
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError) as exc:
+    except (binascii.Error, ValueError) as exc:
         raise InvalidClient("Malformed Basic credentials.", used_basic=True) from exc
     client_id, sep, client_secret = decoded.partition(":")
-    if not sep:
+    client_id, client_secret = unquote(client_id), unquote(client_secret)
+    if not sep or "\x00" in client_id or "\x00" in client_secret:
         raise InvalidClient("Malformed Basic credentials.", used_basic=True)
-    return unquote(client_id), unquote(client_secret)
+    return client_id, client_secret
 
 
 def present_credentials(

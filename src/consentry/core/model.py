@@ -143,6 +143,8 @@ class RefreshToken:
     created_at: datetime
     expires_at: datetime
     used_at: datetime | None = None
+    # The pair issued when this token was rotated, sealed under a key derived from this token.
+    successor: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

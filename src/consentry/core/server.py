@@ -1,14 +1,20 @@
-"""The token endpoint (RFC 6749 §3.2): authenticate the client, then hand over to its grant type."""
+"""The token endpoint (RFC 6749 §3.2): authenticate the client, then hand over to its grant type.
+
+Failed client authentication is counted per client_id in the database (all nodes share it); past
+the limit, failures answer 429 with Retry-After while a valid secret is never slowed down.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from consentry.core.client_auth import present_credentials
-from consentry.core.errors import InvalidClient, UnsupportedGrantType
+from consentry.core.errors import InvalidClient, TooManyRequests, UnsupportedGrantType
 from consentry.core.grants.base import GrantContext, TokenGrant
 from consentry.core.hashing import SecretHasher
 from consentry.core.model import Client, TokenResponse
+from consentry.core.policy import ClientAuthLimits
 from consentry.core.requests import Parameters, reject_faulty
 from consentry.storage.repositories import UnitOfWork
 
@@ -19,9 +25,15 @@ _UNKNOWN_CLIENT_DIGEST = b"\x00" * 32
 class AuthorizationServer:
     """Composes the registered grant types with client authentication."""
 
-    def __init__(self, grants: Iterable[TokenGrant], context: GrantContext) -> None:
+    def __init__(
+        self,
+        grants: Iterable[TokenGrant],
+        context: GrantContext,
+        limits: ClientAuthLimits | None = None,
+    ) -> None:
         self._grants = {grant.grant_type: grant for grant in grants}
         self._context = context
+        self._limits = limits or ClientAuthLimits()
 
     @property
     def grant_types(self) -> list[str]:
@@ -40,6 +52,8 @@ class AuthorizationServer:
         client = await uow.clients.get_by_client_id(presented.client_id)
         expected = client.credential.secret_hash if client else _UNKNOWN_CLIENT_DIGEST
         if not hasher.verify(presented.client_secret, expected) or client is None:
+            if client is not None:
+                await self._count_failure(uow, client.client_id)
             raise InvalidClient(used_basic=presented.used_basic)
         if not client.app.activated:
             raise InvalidClient(
@@ -47,6 +61,16 @@ class AuthorizationServer:
             )
         await uow.clients.touch_credential(client.credential.id, self._context.clock.now())
         return client
+
+    async def _count_failure(self, uow: UnitOfWork, client_id: str) -> None:
+        """Only failures are counted: a request with the right secret costs no extra query."""
+        now = self._context.clock.now()
+        window = await uow.client_auth_failures.record(client_id, now, self._limits.window)
+        if window.count > self._limits.max_failures:
+            left = (window.started_at + self._limits.window - now).total_seconds()
+            raise TooManyRequests(
+                max(1, math.ceil(left)), "Too many failed client authentications; retry later."
+            )
 
     async def token(
         self,

@@ -1,7 +1,9 @@
 """The JWT key ring: ES256 keys stored sealed in the database, shared by every node.
 
 The newest unretired key signs; every unretired key verifies and is published in the JWKS.
-Keys are cached in memory and reloaded when an unknown `kid` shows up or the cache ages out.
+Keys are cached in memory and reloaded when the cache ages out (`CACHE_TTL`, so a key rotated on
+another node signs here within that time) or when an unknown `kid` shows up (at most once a second).
+Rotation and retirement live in `keys.rotation`.
 """
 
 from __future__ import annotations
@@ -18,13 +20,19 @@ from joserfc.jwk import ECKey
 
 from consentry.clock import Clock
 from consentry.core.errors import InvalidToken
-from consentry.core.hashing import new_identifier
 from consentry.core.model import AccessTokenClaims
+from consentry.keys.rotation import (
+    ALGORITHM,
+    CACHE_TTL,
+    create_signing_key,
+    key_context,
+    retire_after,
+    retire_expired,
+)
 from consentry.keys.sealing import Sealer
-from consentry.storage.repositories import StoredSigningKey, UnitOfWork, UnitOfWorkFactory
+from consentry.storage.repositories import UnitOfWorkFactory
 
-ALGORITHM = "ES256"
-_CACHE_TTL = timedelta(seconds=60)
+__all__ = ["ALGORITHM", "CACHE_TTL", "KeyRing", "create_signing_key"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,28 +40,6 @@ class _LoadedKey:
     kid: str
     key: ECKey
     public_jwk: dict[str, str]
-
-
-def _context(kid: str) -> bytes:
-    return f"consentry signing key {kid}".encode()
-
-
-async def create_signing_key(uow: UnitOfWork, sealer: Sealer, clock: Clock) -> str:
-    """Generate a new ES256 key, store it sealed, and return its kid."""
-    kid = new_identifier()[:16]
-    key = ECKey.generate_key("P-256", parameters={"kid": kid, "use": "sig", "alg": ALGORITHM})
-    public_jwk = {k: str(v) for k, v in key.as_dict(private=False).items()}
-    private_pem = key.as_pem(private=True)
-    await uow.signing_keys.add(
-        StoredSigningKey(
-            kid=kid,
-            algorithm=ALGORITHM,
-            encrypted_private_key=sealer.seal(private_pem, _context(kid)),
-            public_jwk=public_jwk,
-            created_at=clock.now(),
-        )
-    )
-    return kid
 
 
 class KeyRing:
@@ -67,22 +53,30 @@ class KeyRing:
         clock: Clock,
         issuer: str,
         leeway: timedelta,
+        access_token_ttl: timedelta = timedelta(seconds=900),
     ) -> None:
         self._uow_factory = uow_factory
         self._sealer = sealer
         self._clock = clock
         self._issuer = issuer
         self._leeway = int(leeway.total_seconds())
+        self.retire_after = retire_after(access_token_ttl, leeway)
         self._keys: dict[str, _LoadedKey] = {}
         self._current: _LoadedKey | None = None
         self._loaded_at: float | None = None
+        self._forced_at: float | None = None
         self._lock = asyncio.Lock()
 
     async def ready(self) -> None:
-        """Make sure a signing key exists and is loaded (at startup, outside any transaction)."""
+        """At startup, outside any transaction: retire expired keys, make sure one signs, load."""
         async with self._uow_factory() as uow:
+            await retire_expired(uow, self._clock, delay=self.retire_after)
             if not [k for k in await uow.signing_keys.list() if k.retired_at is None]:
                 await create_signing_key(uow, self._sealer, self._clock)
+        await self._load()
+
+    async def reload(self) -> None:
+        """Drop the cache now (e.g. right after rotating on this node)."""
         await self._load()
 
     async def _load(self) -> None:
@@ -96,7 +90,7 @@ class KeyRing:
             for item in stored:
                 known = self._keys.get(item.kid)
                 if known is None:
-                    pem = self._sealer.unseal(item.encrypted_private_key, _context(item.kid))
+                    pem = self._sealer.unseal(item.encrypted_private_key, key_context(item.kid))
                     key = ECKey.import_key(pem, parameters={"kid": item.kid})
                     known = _LoadedKey(item.kid, key, item.public_jwk)
                 loaded[item.kid] = known
@@ -106,7 +100,7 @@ class KeyRing:
 
     async def _fresh(self) -> None:
         now = self._clock.now().timestamp()
-        if self._loaded_at is None or now - self._loaded_at > _CACHE_TTL.total_seconds():
+        if self._loaded_at is None or now - self._loaded_at > CACHE_TTL.total_seconds():
             await self._load()
 
     async def sign(self, claims: Mapping[str, object]) -> str:
@@ -129,7 +123,7 @@ class KeyRing:
         kid = header.get("kid")
         if header.get("typ") != "at+jwt" or not isinstance(kid, str):
             raise InvalidToken("The access token is not an at+jwt access token.")
-        if kid not in self._keys:
+        if kid not in self._keys and self._may_force_reload():
             await self._load()  # a key created on another node since our last look
         loaded = self._keys.get(kid)
         if loaded is None:
@@ -139,6 +133,14 @@ class KeyRing:
         except (JoseError, ValueError) as exc:
             raise InvalidToken("The access token signature is invalid.") from exc
         return self._check_claims(decoded.claims)
+
+    def _may_force_reload(self) -> bool:
+        """Unknown kids reload the ring at most once a second: random kids cannot flood the DB."""
+        now = self._clock.now().timestamp()
+        if self._forced_at is not None and now - self._forced_at < 1.0:
+            return False
+        self._forced_at = now
+        return True
 
     def _check_claims(self, claims: dict[str, Any]) -> AccessTokenClaims:
         now = int(self._clock.now().timestamp())

@@ -1,4 +1,7 @@
-"""Routes: `GET /request` (RFC 6749 §4.1.1), `POST /oauth2/token` (§3.2), JWKS and metadata."""
+"""Routes: `GET /request` (RFC 6749 §4.1.1), `POST /oauth2/token` (§3.2), JWKS and metadata.
+
+Revocation and introspection are in `token_routes.py`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.responses import Response
 
 from consentry.core.errors import AuthorizationPageError, InvalidRequest, OAuthError
+from consentry.core.metadata import authorization_server_metadata
 from consentry.core.model import TokenResponse
 from consentry.web.deps import ServicesDep
 from consentry.web.errors import NO_STORE
@@ -21,6 +25,10 @@ async def consent_link(request: Request, services: ServicesDep) -> Response:
         params, faulty = parse_query(request, services.settings.max_form_bytes)
     except InvalidRequest as error:
         raise AuthorizationPageError("Invalid consent link", error.description) from error
+    if "nonce" in params.values and "response_type" not in params.values:
+        # A client-credentials app's signed consent link, issued by the portal.
+        target = "/consent/app-link?" + request.url.query
+        return RedirectResponse(target, status_code=303, headers=NO_STORE)
     async with services.uow() as uow:
         started = await services.authorization.start(uow, params, faulty)
     return RedirectResponse(f"/consent/{started.handle}", status_code=303, headers=NO_STORE)
@@ -53,17 +61,7 @@ async def jwks(services: ServicesDep) -> Response:
     "/.well-known/oauth-authorization-server", summary="Authorization server metadata (RFC 8414)"
 )
 async def metadata(services: ServicesDep) -> Response:
-    issuer = services.settings.issuer
-    return JSONResponse(
-        {
-            "issuer": issuer,
-            "authorization_endpoint": f"{issuer}/request",
-            "token_endpoint": f"{issuer}/oauth2/token",
-            "jwks_uri": f"{issuer}/.well-known/jwks.json",
-            "response_types_supported": ["code"],
-            "grant_types_supported": services.token_server.grant_types,
-            "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
-            "code_challenge_methods_supported": ["S256"],
-            "authorization_response_iss_parameter_supported": True,
-        }
+    document = authorization_server_metadata(
+        services.settings.issuer, services.token_server.grant_types
     )
+    return JSONResponse(document)

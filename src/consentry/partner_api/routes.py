@@ -1,30 +1,64 @@
-"""Partner API routes (Criteo paths under a `YYYY-MM` version prefix)."""
+"""Partner API routes: Criteo's paths under a `YYYY-MM` version prefix, one module per domain.
+
+Every route runs the version check first (404 unknown, 410 retired, Deprecation/Sunset near the
+end), then `partner_call` (token, rate limit, scope, granted advertisers).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import JSONResponse
-from starlette.responses import Response
+from fastapi import APIRouter, Depends, Request
 
-from consentry.partner_api.guard import authorize
+from consentry.core.scopes import MARKETING_SOLUTIONS
+from consentry.partner_api import gateway
+from consentry.partner_api.context import PartnerDep, check_version, partner_call
+from consentry.partner_api.marketing import (
+    ad_sets,
+    analytics,
+    audiences,
+    campaigns,
+    creatives,
+    reco,
+)
+from consentry.partner_api.retail import accounts
+from consentry.partner_api.retail import campaigns as retail_campaigns
+from consentry.partner_api.schemas import (
+    AdvertiserAttributes,
+    AdvertiserList,
+    AdvertiserResource,
+    documented,
+)
 from consentry.web.deps import ServicesDep
 
-router = APIRouter(tags=["partner API"])
+router = APIRouter(prefix="/{version}", dependencies=[Depends(check_version)])
 
 
-def check_version(version: str, supported: list[str]) -> None:
-    if version not in supported:
-        raise HTTPException(404, f"API version {version} is not supported.")
-
-
-@router.get("/{version}/advertisers/me", summary="Advertisers the access token was granted")
-async def my_advertisers(version: str, request: Request, services: ServicesDep) -> Response:
-    check_version(version, services.settings.api_versions)
-    async with services.uow() as uow:
-        access = await authorize(request, services, uow)
-        advertisers = await uow.users.advertisers(access.advertiser_ids)
+@router.get(
+    "/advertisers/me",
+    response_model=AdvertiserList,
+    tags=[MARKETING_SOLUTIONS.title],
+    **documented(None, "Advertisers the access token was granted"),
+)
+async def my_advertisers(
+    request: Request, services: ServicesDep, partner: PartnerDep
+) -> AdvertiserList:
+    async with partner_call(request, services, partner, None) as call:
+        advertisers = await call.uow.users.advertisers(call.advertiser_ids)
     data = [
-        {"type": "advertiser", "id": str(a.id), "attributes": {"advertiserName": a.name}}
+        AdvertiserResource(id=str(a.id), attributes=AdvertiserAttributes(advertiserName=a.name))
         for a in advertisers
     ]
-    return JSONResponse({"data": data, "errors": [], "warnings": []})
+    return AdvertiserList(data=data)
+
+
+for module in (
+    gateway,
+    campaigns,
+    ad_sets,
+    audiences,
+    creatives,
+    analytics,
+    reco,
+    accounts,
+    retail_campaigns,
+):
+    router.include_router(module.router)

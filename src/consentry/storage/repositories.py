@@ -7,10 +7,11 @@ of two racing callers exactly one gets the record back.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 
+from consentry.core.audit import AuditEvent, StoredAuditEvent
 from consentry.core.model import (
     Advertiser,
     AuthorizationCode,
@@ -83,6 +84,9 @@ class GrantRepository(Protocol):
     async def get(self, grant_id: str) -> Grant | None: ...
     async def revoke(self, grant_id: str, when: datetime) -> None: ...
     async def touch(self, grant_id: str, when: datetime) -> None: ...
+    async def app_level(self, app_id: int) -> list[Grant]:
+        """The app's active app-level grants (credential_id NULL: client-credentials consent)."""
+        ...
 
 
 class AuthorizationCodeRepository(Protocol):
@@ -96,6 +100,11 @@ class AuthorizationCodeRepository(Protocol):
 
 class RefreshTokenRepository(Protocol):
     async def add(self, token: RefreshToken) -> None: ...
+    async def get(self, token_hash: bytes) -> RefreshToken | None: ...
+    async def store_successor(self, token_hash: bytes, sealed: bytes) -> None:
+        """Keep the sealed pair that replaced this (just consumed) token."""
+        ...
+
     async def consume(
         self, token_hash: bytes, credential_id: int, now: datetime
     ) -> Consumed[RefreshToken]:
@@ -106,12 +115,102 @@ class RefreshTokenRepository(Protocol):
 class SigningKeyRepository(Protocol):
     async def list(self) -> list[StoredSigningKey]: ...
     async def add(self, key: StoredSigningKey) -> None: ...
+    async def retire(self, kid: str, when: datetime) -> None: ...
 
 
 class WebSessionRepository(Protocol):
     async def add(self, session: WebSession) -> None: ...
     async def get(self, id_hash: bytes) -> WebSession | None: ...
     async def revoke(self, id_hash: bytes, when: datetime) -> None: ...
+    async def revoke_all(self, user_id: int, when: datetime) -> int:
+        """End every open session of the user ("sign out everywhere"); returns how many."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class GrantSummary:
+    """One active grant as the consent dashboard shows it."""
+
+    grant_id: str
+    app_id: int
+    app_name: str
+    organization_name: str
+    service: str
+    scopes: tuple[str, ...]
+    advertisers: tuple[Advertiser, ...]
+    created_at: datetime
+    last_used_at: datetime | None
+    app_level: bool
+
+
+class ConsentRepository(Protocol):
+    """The customer's side of grants: what they granted, and taking one advertiser back."""
+
+    async def for_user(self, user_id: int) -> list[GrantSummary]:
+        """The user's active grants, newest first, with their still-granted advertisers."""
+        ...
+
+    async def granted_advertisers(self, user_id: int, app_id: int) -> frozenset[int]:
+        """Advertisers the user currently grants to the app (any active grant)."""
+        ...
+
+    async def revoke_advertiser(self, grant_id: str, advertiser_id: int, when: datetime) -> bool:
+        """Take one advertiser out of a grant; False when it was not granted there."""
+        ...
+
+
+class TokenStateRepository(Protocol):
+    """The per-request check behind the partner API and introspection: one indexed query."""
+
+    async def live_advertisers(self, grant_id: str, token_id: str) -> tuple[int, ...] | None:
+        """The grant's still-granted advertisers; None if the grant or the token is revoked."""
+        ...
+
+    async def live_app_advertisers(self, client_id: str, token_id: str) -> tuple[int, ...] | None:
+        """Advertisers of the client's app-level grants; None if the pair or token is gone."""
+        ...
+
+    async def revoke_token(self, token_id: str, until: datetime, now: datetime) -> None:
+        """Deny the access token `token_id` until `until` (and forget rows past theirs)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class FailureWindow:
+    """Failed attempts counted in the window that started at `started_at`."""
+
+    count: int
+    started_at: datetime
+
+
+class ClientAuthFailureRepository(Protocol):
+    async def record(self, client_id: str, now: datetime, window: timedelta) -> FailureWindow:
+        """Count one failure (atomically, shared by all nodes); a new window once one ends."""
+        ...
+
+
+class AuditRepository(Protocol):
+    """Append-only, hash-chained security events. There is no update and no delete."""
+
+    async def append(self, event: AuditEvent) -> StoredAuditEvent:
+        """Link the event after the chain head (serialised across nodes) and store it."""
+        ...
+
+    async def page(
+        self, *, app_id: int | None = None, after_seq: int = 0, limit: int = 100
+    ) -> list[StoredAuditEvent]:
+        """Events with seq > after_seq in chain order, optionally only those of one app."""
+        ...
+
+    async def recent(
+        self, *, app_id: int | None = None, limit: int = 100
+    ) -> list[StoredAuditEvent]:
+        """The newest events first, optionally only those of one app."""
+        ...
+
+    async def head(self) -> tuple[int, str]:
+        """The last seq and hash, as recorded by the chain head."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -125,6 +224,10 @@ class UnitOfWork(Protocol):
     refresh_tokens: RefreshTokenRepository
     signing_keys: SigningKeyRepository
     web_sessions: WebSessionRepository
+    consents: ConsentRepository
+    token_state: TokenStateRepository
+    client_auth_failures: ClientAuthFailureRepository
+    audit: AuditRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

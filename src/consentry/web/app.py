@@ -15,25 +15,49 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consentry import __version__
 from consentry.clock import Clock, SystemClock
-from consentry.consent import login_routes
+from consentry.consent import dashboard_routes, login_routes
 from consentry.consent import routes as consent_routes
+from consentry.consent.dashboard import ConsentDashboard
 from consentry.consent.service import ConsentService
+from consentry.consent.throttle import LoginThrottle, ThrottleLimits
 from consentry.core.authorize import AuthorizationEndpoint
 from consentry.core.grants.authorization_code import AuthorizationCodeGrant
-from consentry.core.grants.base import GrantContext
+from consentry.core.grants.base import GrantContext, TokenGrant
+from consentry.core.grants.client_credentials import ClientCredentialsGrant
 from consentry.core.grants.refresh_token import RefreshTokenGrant
 from consentry.core.hashing import SecretHasher
-from consentry.core.policy import TokenPolicy
+from consentry.core.introspection import TokenIntrospection
+from consentry.core.policy import ClientAuthLimits, TokenPolicy
+from consentry.core.revocation import TokenRevocation
 from consentry.core.server import AuthorizationServer
 from consentry.core.tokens import TokenIssuer
 from consentry.keys.derivation import derive_key
 from consentry.keys.keyring import KeyRing
 from consentry.keys.sealing import Sealer
+from consentry.keys.successor import RefreshSuccessorSealer
 from consentry.oauth import routes as oauth_routes
+from consentry.oauth import token_routes
 from consentry.partner_api import routes as partner_routes
+from consentry.partner_api.context import PartnerComponents
+from consentry.partner_api.headers import PartnerHeadersMiddleware
+from consentry.partner_api.rate_limit import RateLimiter, RateLimitPolicy
+from consentry.partner_api.versions import VersionPolicy
+from consentry.portal import (
+    api_apps,
+    api_credentials,
+    app_consent_routes,
+    pages_apps,
+    pages_auth,
+    pages_settings,
+    pages_tokens,
+)
+from consentry.portal.service import PortalConfig, build_portal
 from consentry.settings import Settings
+from consentry.storage.portal import PortalUnitOfWork
 from consentry.storage.repositories import UnitOfWork
 from consentry.storage.sql.engine import create_engine
+from consentry.storage.sql.partner import sql_partner_data
+from consentry.storage.sql.portal import SqlPortalUnitOfWork
 from consentry.storage.sql.repositories import SqlUnitOfWork
 from consentry.web import pages
 from consentry.web.access_log import AccessLogMiddleware
@@ -52,7 +76,20 @@ def policy_from(settings: Settings) -> TokenPolicy:
         refresh_token_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
         consent_ttl=timedelta(seconds=settings.consent_ttl_seconds),
         access_token_leeway=timedelta(seconds=settings.access_token_leeway_seconds),
+        refresh_reuse_window=timedelta(seconds=settings.refresh_reuse_window_seconds),
     )
+
+
+def client_auth_limits_from(settings: Settings) -> ClientAuthLimits:
+    return ClientAuthLimits(
+        max_failures=settings.client_auth_max_failures,
+        window=timedelta(seconds=settings.client_auth_failure_window_seconds),
+    )
+
+
+def successor_sealer_from(settings: Settings) -> RefreshSuccessorSealer:
+    secret = settings.secret_key.get_secret_value()
+    return RefreshSuccessorSealer(derive_key(secret, "consentry/refresh-successor/v1"))
 
 
 def hasher_from(settings: Settings) -> SecretHasher:
@@ -63,11 +100,34 @@ def sealer_from(settings: Settings) -> Sealer:
     return Sealer(derive_key(settings.secret_key.get_secret_value(), "consentry/seal/v1"))
 
 
+def portal_config_from(settings: Settings) -> PortalConfig:
+    return PortalConfig(
+        issuer=settings.issuer,
+        link_key=derive_key(settings.secret_key.get_secret_value(), "consentry/consent-link/v1"),
+        link_ttl=timedelta(seconds=settings.portal_link_ttl_seconds),
+        max_image_bytes=settings.portal_max_image_bytes,
+    )
+
+
+def partner_from(settings: Settings, clock: Clock) -> PartnerComponents:
+    """The partner API's data access, rate limiter and version policy."""
+    limits = RateLimitPolicy(
+        per_app=settings.rate_limit_per_app_per_minute,
+        per_token=settings.rate_limit_per_token_per_minute,
+    )
+    return PartnerComponents(
+        data=sql_partner_data,
+        limiter=RateLimiter(limits, clock),
+        versions=VersionPolicy.from_settings(settings.api_versions),
+    )
+
+
 def _templates() -> Jinja2Templates:
     loader = ChoiceLoader(
         [
             FileSystemLoader(PACKAGE / "web" / "templates"),
             FileSystemLoader(PACKAGE / "consent" / "templates"),
+            FileSystemLoader(PACKAGE / "portal" / "templates"),  # names start with "portal/"
         ]
     )
     env = Environment(loader=loader, autoescape=select_autoescape(default=True))
@@ -80,6 +140,9 @@ def build_services(settings: Settings, clock: Clock) -> tuple[Services, AsyncEng
     def uow_factory(*, read_only: bool = False) -> UnitOfWork:
         return SqlUnitOfWork(engine, read_only=read_only)
 
+    def portal_uow_factory(*, read_only: bool = False) -> PortalUnitOfWork:
+        return SqlPortalUnitOfWork(engine, read_only=read_only)
+
     policy = policy_from(settings)
     hasher = hasher_from(settings)
     keyring = KeyRing(
@@ -88,12 +151,18 @@ def build_services(settings: Settings, clock: Clock) -> tuple[Services, AsyncEng
         clock=clock,
         issuer=settings.issuer,
         leeway=policy.access_token_leeway,
+        access_token_ttl=policy.access_token_ttl,
     )
     issuer = TokenIssuer(
         issuer=settings.issuer, signer=keyring, hasher=hasher, policy=policy, clock=clock
     )
     context = GrantContext(hasher=hasher, issuer=issuer, clock=clock)
-    token_server = AuthorizationServer([AuthorizationCodeGrant(), RefreshTokenGrant()], context)
+    grants: list[TokenGrant] = [
+        AuthorizationCodeGrant(),
+        RefreshTokenGrant(successor_sealer_from(settings), policy.refresh_reuse_window),
+        ClientCredentialsGrant(),
+    ]
+    token_server = AuthorizationServer(grants, context, client_auth_limits_from(settings))
     authorization = AuthorizationEndpoint(
         issuer=settings.issuer, hasher=hasher, policy=policy, clock=clock
     )
@@ -104,6 +173,13 @@ def build_services(settings: Settings, clock: Clock) -> tuple[Services, AsyncEng
         authorization=authorization,
         token_server=token_server,
         consent=ConsentService(authorization=authorization, clock=clock),
+        revocation=TokenRevocation(
+            verifier=keyring, hasher=hasher, clock=clock, leeway=policy.access_token_leeway
+        ),
+        introspection=TokenIntrospection(
+            issuer=settings.issuer, verifier=keyring, hasher=hasher, clock=clock
+        ),
+        dashboard=ConsentDashboard(clock=clock),
         keyring=keyring,
         sessions=SessionManager(
             hasher=hasher,
@@ -112,6 +188,17 @@ def build_services(settings: Settings, clock: Clock) -> tuple[Services, AsyncEng
             secure=not settings.issuer_is_loopback,
         ),
         templates=_templates(),
+        portal_uow=portal_uow_factory,
+        portal=build_portal(portal_config_from(settings), clock=clock, hasher=hasher),
+        login_throttle=LoginThrottle(
+            hasher=hasher,
+            clock=clock,
+            limits=ThrottleLimits(
+                window=timedelta(seconds=settings.login_throttle_window_seconds),
+                per_account=settings.login_max_failures_per_account,
+                per_address=settings.login_max_failures_per_address,
+            ),
+        ),
     )
     return services, engine
 
@@ -132,14 +219,22 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.partner = partner_from(settings, services.clock)
     app.state.engine = engine
     install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware, hsts=not settings.issuer_is_loopback)
     app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(PartnerHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
     app.include_router(pages.router)
     app.include_router(oauth_routes.router)
+    app.include_router(token_routes.router)
+    app.include_router(dashboard_routes.router)
     app.include_router(login_routes.router)
     app.include_router(consent_routes.router)
     app.include_router(partner_routes.router)
+    for portal_router in (pages_auth, pages_apps, pages_settings, pages_tokens, app_consent_routes):
+        app.include_router(portal_router.router)
+    app.include_router(api_apps.router)
+    app.include_router(api_credentials.router)
     return app

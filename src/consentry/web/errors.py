@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,17 +25,47 @@ from consentry.core.errors import (
     RedirectableError,
     TooManyRequests,
 )
+from consentry.partner_api.errors import PartnerApiError
+from consentry.portal.errors import InvalidInput, NotAuthenticated, NotFoundError, PortalError
+from consentry.portal.problems import MEDIA_TYPE, problem_body, validation_field_errors
 from consentry.web.deps import get_services
 
 log = logging.getLogger("consentry.errors")
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 PARTNER_API_PATH = re.compile(r"^/\d{4}-\d{2}/")
-_HTML_PREFIXES = ("/request", "/consent", "/login", "/logout")
+_HTML_PREFIXES = ("/request", "/consent", "/login", "/logout", "/portal")
+PORTAL_API_PREFIX = "/portal/api/"
+
+
+def _is_portal_api(request: Request) -> bool:
+    return request.url.path.startswith(PORTAL_API_PREFIX)
 
 
 def _wants_page(request: Request) -> bool:
+    if _is_portal_api(request):
+        return False
     return request.url.path == "/" or request.url.path.startswith(_HTML_PREFIXES)
+
+
+def portal_problem(error: PortalError) -> JSONResponse:
+    """RFC 9457 problem JSON for `/portal/api`, naming the fields at fault."""
+    body = problem_body(error.status, error.title, error.message, error.errors)
+    response = JSONResponse(body, status_code=error.status, media_type=MEDIA_TYPE, headers=NO_STORE)
+    if isinstance(error, NotAuthenticated):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="consentry-portal"'
+    return response
+
+
+def portal_error_response(request: Request, error: PortalError) -> Response:
+    """Problem JSON in the API; on pages, sign-in for the anonymous, else an error page."""
+    if _is_portal_api(request):
+        return portal_problem(error)
+    if isinstance(error, NotAuthenticated):
+        back = request.url.path if request.method == "GET" else "/portal/apps"
+        target = "/portal/login?next=" + quote(back, safe="/")
+        return RedirectResponse(target, status_code=303, headers=NO_STORE)
+    return render_error_page(request, error.status, error.title, error.message)
 
 
 def render_error_page(request: Request, status: int, title: str, detail: str) -> Response:
@@ -50,11 +81,12 @@ def render_error_page(request: Request, status: int, title: str, detail: str) ->
 
 def partner_api_error(status: int, code: str, title: str, detail: str) -> JSONResponse:
     """Criteo's error envelope: {"errors": [{traceId, type, code, title, detail}]}."""
-    kind = {401: "authentication", 403: "authorization", 429: "throttling"}.get(
+    # Criteo's error types (CommonProblem.type): quota for 429, deprecation for a retired version.
+    kind = {401: "authentication", 403: "authorization", 410: "deprecation", 429: "quota"}.get(
         status, "validation"
     )
     if status >= 500:
-        kind = "unavailable"
+        kind = "availability"
     body = {
         "errors": [
             {
@@ -111,9 +143,19 @@ def install_error_handlers(app: FastAPI) -> None:
         target = endpoint.error_redirect(exc.error, exc.redirect_uri, exc.state)
         return RedirectResponse(target.url, status_code=303, headers=NO_STORE)
 
+    @app.exception_handler(PortalError)
+    async def on_portal_error(request: Request, exc: PortalError) -> Response:
+        return portal_error_response(request, exc)
+
+    @app.exception_handler(PartnerApiError)
+    async def on_partner_error(request: Request, exc: PartnerApiError) -> Response:
+        return partner_api_error(exc.status_code, exc.code, exc.title, exc.detail)
+
     @app.exception_handler(HTTPException)
     async def on_http_error(request: Request, exc: HTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else "Error"
+        if _is_portal_api(request):
+            return portal_problem(PortalError(detail, status=exc.status_code, title=detail))
         if PARTNER_API_PATH.match(request.url.path):
             return partner_api_error(exc.status_code, "not-found", detail, detail)
         if _wants_page(request) or exc.status_code == 404:
@@ -124,6 +166,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_validation_error(request: Request, exc: RequestValidationError) -> Response:
         if PARTNER_API_PATH.match(request.url.path):
             return partner_api_error(400, "invalid-request", "Invalid request", "Invalid request")
+        if _is_portal_api(request):
+            invalid = InvalidInput("The request is not valid; see errors.")
+            invalid.errors = validation_field_errors(exc.errors())
+            return portal_problem(invalid)
+        if _wants_page(request):  # e.g. /portal/apps/not-a-number
+            return portal_error_response(request, NotFoundError("There is no such page."))
         return JSONResponse(
             {"error": "invalid_request", "error_description": "The request is malformed."},
             status_code=400,
@@ -135,6 +183,9 @@ def install_error_handlers(app: FastAPI) -> None:
         log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
         if PARTNER_API_PATH.match(request.url.path):
             return partner_api_error(500, "internal-error", "Internal error", "Internal error")
+        if _is_portal_api(request):
+            failure = PortalError("An unexpected error occurred.", status=500)
+            return portal_problem(failure)
         if _wants_page(request):
             return render_error_page(
                 request, 500, "Something went wrong", "An unexpected error occurred."

@@ -15,9 +15,13 @@ FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 def parse_pairs(raw: bytes) -> list[tuple[str, str]]:
     try:
         text = raw.decode("ascii")
-        return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+        pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
     except (UnicodeDecodeError, ValueError) as exc:
         raise InvalidRequest("Parameters must be valid UTF-8, percent-encoded.") from exc
+    # No parameter has a use for NUL, and PostgreSQL text cannot store it.
+    if any("\x00" in name or "\x00" in value for name, value in pairs):
+        raise InvalidRequest("Parameters must not contain NUL characters.")
+    return pairs
 
 
 def parse_query(request: Request, max_bytes: int) -> tuple[Parameters, frozenset[str]]:

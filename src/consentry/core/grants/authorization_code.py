@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from consentry.core import pkce
+from consentry.core.audit import AuditKind, record
 from consentry.core.errors import InvalidGrant, UnauthorizedClient
 from consentry.core.grants.base import GrantContext
 from consentry.core.model import AuthMethod, Client, TokenResponse
@@ -34,6 +35,16 @@ class AuthorizationCodeGrant:
             ):
                 # RFC 6749 §4.1.2: a code used twice revokes the tokens issued from it.
                 await uow.grants.revoke(previous.grant_id, now)
+                replayed = await uow.grants.get(previous.grant_id)
+                await record(
+                    uow,
+                    AuditKind.CODE_REPLAYED,
+                    at=now,
+                    app_id=client.app.id,
+                    user_id=replayed.user_id if replayed else None,
+                    client_id=client.client_id,
+                    grant_id=previous.grant_id,
+                )
                 raise InvalidGrant("The authorization code was already used.", debug="code replay")
             raise InvalidGrant("The authorization code is invalid or expired.")
         # RFC 6749 §4.1.3: redirect_uri must be identical to the consent link's.

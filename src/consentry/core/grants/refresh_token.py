@@ -1,19 +1,70 @@
 """`grant_type=refresh_token` (RFC 6749 §6) with rotation on every use (RFC 9700 §4.14.2).
 
+Rotation that survives real clients: the pair issued on rotation is kept sealed in the old token's
+row under a key derived from the old token itself, which only its holder can present. The same old
+token presented again within `reuse_window` (concurrent tabs, a lost response, two nodes racing)
+gets that same pair back. Later, reuse revokes the whole grant and is recorded as a security event.
 Criteo's SDK also sends the old `code` and `redirect_uri` on refresh: they are ignored here.
 """
 
 from __future__ import annotations
 
+import json
+import math
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from consentry.core.audit import AuditKind, record
 from consentry.core.errors import InvalidGrant, UnauthorizedClient
 from consentry.core.grants.base import GrantContext
-from consentry.core.model import AuthMethod, Client, TokenResponse
+from consentry.core.model import AuthMethod, Client, RefreshToken, TokenResponse
 from consentry.core.requests import Parameters
 from consentry.storage.repositories import UnitOfWork
 
 
+class SuccessorSealer(Protocol):
+    """Authenticated encryption keyed by the old refresh token (see `keys.successor`)."""
+
+    def seal(self, old_token: str, payload: bytes) -> bytes: ...
+    def open(self, old_token: str, sealed: bytes) -> bytes | None:
+        """The payload, or None when `sealed` does not open under this token."""
+        ...
+
+
+def _encode(issued: TokenResponse, now: datetime) -> bytes:
+    return json.dumps(
+        {
+            "access_token": issued.access_token,
+            "refresh_token": issued.refresh_token,
+            "scope": issued.scope,
+            "expires_at": now.timestamp() + issued.expires_in,
+        }
+    ).encode("utf-8")
+
+
+def _decode(payload: bytes, now: datetime) -> TokenResponse:
+    data = json.loads(payload)
+    remaining = max(0, math.floor(float(data["expires_at"]) - now.timestamp()))
+    return TokenResponse(
+        access_token=str(data["access_token"]),
+        expires_in=remaining,
+        refresh_token=str(data["refresh_token"]),
+        scope=str(data["scope"]),
+    )
+
+
 class RefreshTokenGrant:
+    """Without a sealer every second presentation counts as reuse (no grace window)."""
+
     grant_type = "refresh_token"
+
+    def __init__(
+        self,
+        successors: SuccessorSealer | None = None,
+        reuse_window: timedelta = timedelta(seconds=30),
+    ) -> None:
+        self._successors = successors
+        self._reuse_window = reuse_window
 
     async def handle(
         self, uow: UnitOfWork, params: Parameters, client: Client, context: GrantContext
@@ -21,23 +72,57 @@ class RefreshTokenGrant:
         if client.app.auth_method is not AuthMethod.AUTHORIZATION_CODE:
             raise UnauthorizedClient("This client may only use client_credentials.")
         presented = params.require("refresh_token")
+        token_hash = context.hasher.hash(presented)
         now = context.clock.now()
-        consumed = await uow.refresh_tokens.consume(
-            context.hasher.hash(presented), client.credential.id, now
-        )
+        # One conditional UPDATE: of two racing nodes exactly one rotates the token.
+        consumed = await uow.refresh_tokens.consume(token_hash, client.credential.id, now)
         token = consumed.record
         if token is None:
-            previous = consumed.previous
-            if (
-                previous is not None
-                and previous.used_at is not None
-                and previous.credential_id == client.credential.id
-            ):
-                # RFC 9700 §4.14.2: reuse of a rotated refresh token revokes the whole grant.
-                await uow.grants.revoke(previous.grant_id, now)
-                raise InvalidGrant("The refresh token was already used.", debug="refresh reuse")
-            raise InvalidGrant("The refresh token is invalid, expired or revoked.")
+            return await self._presented_again(uow, presented, consumed.previous, client, context)
         grant = await uow.grants.get(token.grant_id)
         if grant is None or not grant.active:
             raise InvalidGrant("The consent behind this refresh token was revoked.")
-        return await context.issuer.issue(uow, client, grant, with_refresh_token=True)
+        issued = await context.issuer.issue(uow, client, grant, with_refresh_token=True)
+        if self._successors is not None:
+            sealed = self._successors.seal(presented, _encode(issued, now))
+            await uow.refresh_tokens.store_successor(token_hash, sealed)
+        return issued
+
+    async def _presented_again(
+        self,
+        uow: UnitOfWork,
+        presented: str,
+        previous: RefreshToken | None,
+        client: Client,
+        context: GrantContext,
+    ) -> TokenResponse:
+        now = context.clock.now()
+        if (
+            previous is None
+            or previous.used_at is None
+            or previous.credential_id != client.credential.id
+        ):
+            raise InvalidGrant("The refresh token is invalid, expired or revoked.")
+        grant = await uow.grants.get(previous.grant_id)
+        if grant is None or not grant.active:
+            raise InvalidGrant("The consent behind this refresh token was revoked.")
+        if (
+            self._successors is not None
+            and previous.successor is not None
+            and now - previous.used_at <= self._reuse_window
+        ):
+            payload = self._successors.open(presented, previous.successor)
+            if payload is not None:
+                return _decode(payload, now)  # the same pair the first request received
+        # RFC 9700 §4.14.2: reuse of a rotated refresh token revokes the whole grant.
+        await uow.grants.revoke(previous.grant_id, now)
+        await record(
+            uow,
+            AuditKind.REFRESH_REUSED,
+            at=now,
+            app_id=client.app.id,
+            user_id=grant.user_id,
+            client_id=client.client_id,
+            grant_id=grant.id,
+        )
+        raise InvalidGrant("The refresh token was already used.", debug="refresh reuse")

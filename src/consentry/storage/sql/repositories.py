@@ -12,20 +12,30 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from consentry.core import model
 from consentry.storage.repositories import (
+    AuditRepository,
     AuthorizationCodeRepository,
+    ClientAuthFailureRepository,
     ClientRepository,
+    ConsentRepository,
     Consumed,
     GrantRepository,
     PendingAuthorizationRepository,
     RefreshTokenRepository,
     SigningKeyRepository,
     StoredSigningKey,
+    TokenStateRepository,
     UserRepository,
     WebSession,
     WebSessionRepository,
 )
 from consentry.storage.sql import tables as t
+from consentry.storage.sql.audit import SqlAuditRepository
 from consentry.storage.sql.engine import READ_ONLY_OPTION
+from consentry.storage.sql.security import (
+    SqlClientAuthFailureRepository,
+    SqlConsentRepository,
+    SqlTokenStateRepository,
+)
 
 apps = cast(Table, t.App.__table__)
 credentials = cast(Table, t.Credential.__table__)
@@ -282,6 +292,19 @@ class SqlGrantRepository:
             update(grants).where(grants.c.id == grant_id).values(last_used_at=when)
         )
 
+    async def app_level(self, app_id: int) -> list[model.Grant]:
+        ids = await self._conn.scalars(
+            select(grants.c.id)
+            .where(
+                grants.c.app_id == app_id,
+                grants.c.credential_id.is_(None),
+                grants.c.revoked_at.is_(None),
+            )
+            .order_by(grants.c.created_at, grants.c.id)
+        )
+        found = [await self.get(grant_id) for grant_id in list(ids)]
+        return [grant for grant in found if grant is not None]
+
 
 def _code(row: Row[Any]) -> model.AuthorizationCode:
     return model.AuthorizationCode(
@@ -304,6 +327,7 @@ def _refresh_token(row: Row[Any]) -> model.RefreshToken:
         created_at=row.created_at,
         expires_at=row.expires_at,
         used_at=row.used_at,
+        successor=bytes(row.successor) if row.successor is not None else None,
     )
 
 
@@ -382,9 +406,19 @@ class SqlRefreshTokenRepository:
         ).first()
         if won is not None:
             return Consumed(record=_refresh_token(won))
+        return Consumed(record=None, previous=await self.get(token_hash))
+
+    async def get(self, token_hash: bytes) -> model.RefreshToken | None:
         query = select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash)
         row = (await self._conn.execute(query)).first()
-        return Consumed(record=None, previous=_refresh_token(row) if row else None)
+        return _refresh_token(row) if row else None
+
+    async def store_successor(self, token_hash: bytes, sealed: bytes) -> None:
+        await self._conn.execute(
+            update(refresh_tokens)
+            .where(refresh_tokens.c.token_hash == token_hash)
+            .values(successor=sealed)
+        )
 
 
 class SqlSigningKeyRepository:
@@ -415,6 +449,13 @@ class SqlSigningKeyRepository:
                 created_at=key.created_at,
                 retired_at=key.retired_at,
             )
+        )
+
+    async def retire(self, kid: str, when: datetime) -> None:
+        await self._conn.execute(
+            update(signing_keys)
+            .where(signing_keys.c.kid == kid, signing_keys.c.retired_at.is_(None))
+            .values(retired_at=when)
         )
 
 
@@ -452,6 +493,14 @@ class SqlWebSessionRepository:
             update(web_sessions).where(web_sessions.c.id_hash == id_hash).values(revoked_at=when)
         )
 
+    async def revoke_all(self, user_id: int, when: datetime) -> int:
+        result = await self._conn.execute(
+            update(web_sessions)
+            .where(web_sessions.c.user_id == user_id, web_sessions.c.revoked_at.is_(None))
+            .values(revoked_at=when)
+        )
+        return int(result.rowcount)
+
     async def delete_expired(self, now: datetime) -> None:
         await self._conn.execute(delete(web_sessions).where(web_sessions.c.expires_at < now))
 
@@ -467,6 +516,10 @@ class SqlUnitOfWork:
     refresh_tokens: RefreshTokenRepository
     signing_keys: SigningKeyRepository
     web_sessions: WebSessionRepository
+    consents: ConsentRepository
+    token_state: TokenStateRepository
+    client_auth_failures: ClientAuthFailureRepository
+    audit: AuditRepository
 
     def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -493,6 +546,10 @@ class SqlUnitOfWork:
         self.refresh_tokens = SqlRefreshTokenRepository(conn)
         self.signing_keys = SqlSigningKeyRepository(conn)
         self.web_sessions = SqlWebSessionRepository(conn)
+        self.consents = SqlConsentRepository(conn)
+        self.token_state = SqlTokenStateRepository(conn)
+        self.client_auth_failures = SqlClientAuthFailureRepository(conn)
+        self.audit = SqlAuditRepository(conn)
         return self
 
     async def __aexit__(

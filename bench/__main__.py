@@ -1,0 +1,66 @@
+"""`python -m bench [--quick] [...]` runs the benchmark; `python -m bench profile` profiles consentry."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bench.harness import TARGETS, Options, main_run, scenario_names
+from bench.runner import Plan
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="consentry vs node oidc-provider vs the raw ASGI ceiling, on this machine.",
+    )
+    parser.add_argument("command", nargs="?", choices=["run", "profile"], default="run")
+    parser.add_argument("--quick", action="store_true", help="1 × 5 s after a 2 s warm-up")
+    parser.add_argument("--runs", type=int, help="measured runs per scenario (default 3)")
+    parser.add_argument("--seconds", type=int, help="length of a measured run (default 10)")
+    parser.add_argument("--warmup", type=int, help="length of the warm-up (default 5)")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--targets", nargs="+", choices=TARGETS, default=list(TARGETS), help="servers to measure"
+    )
+    parser.add_argument("--scenarios", nargs="+", help="scenarios to measure (default: all)")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where results go")
+    parser.add_argument(
+        "--backend",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="profile: consentry's database",
+    )
+    args = parser.parse_args(argv)
+    for name in ("runs", "seconds", "warmup"):
+        value = getattr(args, name)
+        if value is not None and not 1 <= value <= 120:
+            parser.error(f"--{name} must be between 1 and 120")
+    if not 1 <= args.connections <= 1024:
+        parser.error("--connections must be between 1 and 1024")
+    return args
+
+
+def main(argv: list[str]) -> int:
+    args = parse(argv)
+    quick = args.quick
+    plan = Plan(
+        warmup_seconds=args.warmup or (2 if quick else 5),
+        runs=args.runs or (1 if quick else 3),
+        seconds=args.seconds or (5 if quick else 10),
+        connections=args.connections,
+    )
+    scenarios = scenario_names(args.scenarios)
+    if args.command == "profile":
+        from bench.profile import main_profile
+
+        return main_profile(args.backend, scenarios, plan, args.results)
+    targets = tuple(t for t in TARGETS if t in args.targets)
+    return main_run(Options(plan, targets, scenarios, args.results))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

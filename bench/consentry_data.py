@@ -1,0 +1,315 @@
+"""consentry's side of the benchmark data: a migrated, seeded database and pools minted through
+consentry's own code, in this process, against the database the server under test uses.
+
+- codes: `AuthorizationEndpoint.issue_code` (what the consent service calls on Approve), one grant
+  per code, for the demo customer's grantable advertisers;
+- refresh tokens (and the access tokens issued with them): `TokenIssuer.issue`, the step every
+  grant handler of the token endpoint ends with, one grant per token.
+The rows those calls add are collected and inserted in bulk (see `_Collected`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from types import SimpleNamespace
+from typing import cast
+from urllib.parse import parse_qs, urlsplit
+
+from fastapi import FastAPI
+from sqlalchemy import Table, insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from consentry.clock import SystemClock
+from consentry.core.hashing import new_identifier
+from consentry.core.model import (
+    AuthMethod,
+    AuthorizationCode,
+    Client,
+    Grant,
+    PendingAuthorization,
+    RefreshToken,
+)
+from consentry.core.scopes import MARKETING_SOLUTIONS, Level, scopes_for
+from consentry.core.tokens import TokenIssuer
+from consentry.settings import Settings
+from consentry.storage import migrate
+from consentry.storage.repositories import UnitOfWork
+from consentry.storage.sql import tables
+from consentry.storage.sql.demo_data import (
+    ADVERTISERS,
+    DEMO_REDIRECT_URI,
+    add_credential,
+    seed_demo,
+)
+from consentry.storage.sql.engine import create_engine
+from consentry.web.app import create_app, hasher_from, policy_from
+from consentry.web.services import Services
+
+BATCH = 2000  # values minted per transaction
+
+
+@dataclass(frozen=True, slots=True)
+class World:
+    """What the load scripts need to know about the seeded database."""
+
+    client_id: str
+    client_secret: str
+    redirect_uri: str
+    cc_client_id: str
+    cc_client_secret: str
+    customer_id: int
+    advertiser_ids: tuple[int, ...]
+
+
+def settings_for(
+    database_url: str, secret_key: str, issuer: str, code_ttl_seconds: int
+) -> Settings:
+    """The settings of the server under test, built without reading any `.env` file."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        environment="development",
+        database_url=database_url,
+        secret_key=secret_key,  # type: ignore[arg-type]
+        issuer=issuer,
+        authorization_code_ttl_seconds=code_ttl_seconds,
+    )
+
+
+def migrate_database(settings: Settings) -> None:
+    migrate.upgrade(settings.database_url)
+
+
+async def seed(settings: Settings) -> World:
+    """The demo world (customer, portfolio, authorization-code app) and a client-credentials app."""
+    engine = create_engine(settings.database_url)
+    hasher = hasher_from(settings)
+    now = SystemClock().now()
+    try:
+        async with engine.begin() as conn:
+            demo = await seed_demo(
+                conn,
+                hasher,
+                now,
+                customer_password=new_identifier(),
+                developer_password=new_identifier(),
+            )
+        cc_client_id, cc_client_secret = await _add_client_credentials_app(engine, settings, now)
+    finally:
+        await engine.dispose()
+    grantable = {name for name, role in ADVERTISERS if role is not None and role.may_grant}
+    return World(
+        client_id=demo.client_id,
+        client_secret=demo.client_secret,
+        redirect_uri=DEMO_REDIRECT_URI,
+        cc_client_id=cc_client_id,
+        cc_client_secret=cc_client_secret,
+        customer_id=demo.customer_id,
+        advertiser_ids=tuple(sorted(demo.advertiser_ids[name] for name in grantable)),
+    )
+
+
+async def _add_client_credentials_app(
+    engine: AsyncEngine, settings: Settings, now: datetime
+) -> tuple[str, str]:
+    # The portal's app creation is not a public service yet; the tests insert such apps the same way.
+    scopes = scopes_for(MARKETING_SOLUTIONS, {"Analytics": Level.READ, "Campaign": Level.READ})
+    async with engine.begin() as conn:
+        org_id = await conn.scalar(
+            insert(tables.Organization)
+            .values(name="Bench Reporting Inc.", created_at=now)
+            .returning(tables.Organization.id)
+        )
+        app_id = await conn.scalar(
+            insert(tables.App)
+            .values(
+                organization_id=org_id,
+                name="Bench Reporting Robot",
+                description="Reads campaign statistics every few minutes.",
+                service=MARKETING_SOLUTIONS.code,
+                auth_method=AuthMethod.CLIENT_CREDENTIALS.value,
+                scopes=" ".join(scopes),
+                pkce_required=False,
+                activated=True,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(tables.App.id)
+        )
+        if app_id is None:
+            raise RuntimeError("insert returned no id")
+        return await add_credential(conn, hasher_from(settings), app_id, now, "bench")
+
+
+class _Collected:
+    """Stands in for a unit of work: keeps what consentry's own code adds, for one bulk insert.
+
+    Minting one value at a time through the SQL repositories costs a few statements each (a few
+    hundred values a second); the values and their hashes still come from consentry's code.
+    """
+
+    def __init__(self) -> None:
+        self.grants: list[Grant] = []
+        self.codes: list[AuthorizationCode] = []
+        self.refresh_tokens: list[RefreshToken] = []
+
+    # GrantRepository / AuthorizationCodeRepository / RefreshTokenRepository, as far as used here.
+    async def add(self, item: Grant | AuthorizationCode | RefreshToken) -> None:
+        if isinstance(item, Grant):
+            self.grants.append(item)
+        elif isinstance(item, AuthorizationCode):
+            self.codes.append(item)
+        else:
+            self.refresh_tokens.append(item)
+
+    async def touch(self, _grant_id: str, _when: datetime) -> None:
+        return None  # last-used bookkeeping of a grant nobody used yet
+
+    def as_unit_of_work(self) -> UnitOfWork:
+        view = SimpleNamespace(grants=self, codes=self, refresh_tokens=self)
+        return cast(UnitOfWork, view)
+
+    async def store(self, engine: AsyncEngine) -> None:
+        """Insert everything collected in one transaction (the columns the SQL repositories set)."""
+        async with engine.begin() as conn:
+            if self.grants:
+                await conn.execute(insert(_table(tables.Grant)), [_grant_row(g) for g in self.grants])
+                links = [
+                    {"grant_id": g.id, "advertiser_id": a}
+                    for g in self.grants
+                    for a in g.advertiser_ids
+                ]
+                await conn.execute(insert(_table(tables.GrantAdvertiser)), links)
+            if self.codes:
+                rows = [_code_row(c) for c in self.codes]
+                await conn.execute(insert(_table(tables.AuthorizationCode)), rows)
+            if self.refresh_tokens:
+                rows = [_refresh_row(t) for t in self.refresh_tokens]
+                await conn.execute(insert(_table(tables.RefreshToken)), rows)
+
+
+def _table(mapped: type[object]) -> Table:
+    return cast(Table, mapped.__table__)  # type: ignore[attr-defined]
+
+
+def _grant_row(grant: Grant) -> dict[str, object]:
+    return {
+        "id": grant.id,
+        "user_id": grant.user_id,
+        "credential_id": grant.credential_id,
+        "app_id": grant.app_id,
+        "scopes": " ".join(grant.scopes),
+        "created_at": grant.created_at,
+        "revoked_at": grant.revoked_at,
+    }
+
+
+def _code_row(code: AuthorizationCode) -> dict[str, object]:
+    return {
+        "code_hash": code.code_hash,
+        "grant_id": code.grant_id,
+        "credential_id": code.credential_id,
+        "redirect_uri": code.redirect_uri,
+        "code_challenge": code.code_challenge,
+        "created_at": code.created_at,
+        "expires_at": code.expires_at,
+    }
+
+
+def _refresh_row(token: RefreshToken) -> dict[str, object]:
+    return {
+        "token_hash": token.token_hash,
+        "grant_id": token.grant_id,
+        "credential_id": token.credential_id,
+        "created_at": token.created_at,
+        "expires_at": token.expires_at,
+    }
+
+
+class Minter:
+    """Mints pools through consentry's services; use as `async with Minter(settings, world)`."""
+
+    def __init__(self, settings: Settings, world: World) -> None:
+        self._settings = settings
+        self._world = world
+        self._app: FastAPI = create_app(settings)
+        self._services: Services = self._app.state.services
+        self._engine: AsyncEngine = self._app.state.engine
+        self._policy = policy_from(settings)
+        self._issuer = TokenIssuer(
+            issuer=settings.issuer,
+            signer=self._services.keyring,
+            hasher=hasher_from(settings),
+            policy=self._policy,
+            clock=self._services.clock,
+        )
+
+    async def __aenter__(self) -> Minter:
+        await self._services.keyring.ready()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self._engine.dispose()
+
+    async def _client(self) -> Client:
+        async with self._services.uow() as uow:
+            client = await uow.clients.get_by_client_id(self._world.client_id)
+        if client is None:
+            raise RuntimeError("the seeded client is missing")
+        return client
+
+    def _grant(self, client: Client, now: datetime) -> Grant:
+        return Grant(
+            id=new_identifier(),
+            user_id=self._world.customer_id,
+            credential_id=client.credential.id,
+            app_id=client.app.id,
+            scopes=client.app.scopes,
+            advertiser_ids=self._world.advertiser_ids,
+            created_at=now,
+        )
+
+    async def codes(self, count: int) -> list[str]:
+        """`count` authorization codes, each of its own grant, as an Approve issues them."""
+        client = await self._client()
+        codes: list[str] = []
+        while len(codes) < count:
+            collected = _Collected()
+            uow = collected.as_unit_of_work()
+            for _ in range(min(BATCH, count - len(codes))):
+                now = self._services.clock.now()
+                pending = PendingAuthorization(
+                    id_hash=b"",
+                    credential_id=client.credential.id,
+                    client_id=client.client_id,
+                    redirect_uri=self._world.redirect_uri,
+                    state=None,
+                    code_challenge=None,
+                    scopes=client.app.scopes,
+                    created_at=now,
+                    expires_at=now + self._policy.consent_ttl,
+                )
+                grant = self._grant(client, now)
+                target = await self._services.authorization.issue_code(uow, pending, grant)
+                codes.append(parse_qs(urlsplit(target.url).query)["code"][0])
+            await collected.store(self._engine)
+        return codes
+
+    async def token_pairs(self, count: int) -> tuple[list[str], list[str]]:
+        """`count` (refresh token, access token) pairs, each of its own grant."""
+        client = await self._client()
+        refresh: list[str] = []
+        access: list[str] = []
+        while len(refresh) < count:
+            collected = _Collected()
+            uow = collected.as_unit_of_work()
+            for _ in range(min(BATCH, count - len(refresh))):
+                grant = self._grant(client, self._services.clock.now())
+                await uow.grants.add(grant)
+                issued = await self._issuer.issue(uow, client, grant, with_refresh_token=True)
+                if issued.refresh_token is None:
+                    raise RuntimeError("no refresh token issued")
+                refresh.append(issued.refresh_token)
+                access.append(issued.access_token)
+            await collected.store(self._engine)
+        return refresh, access

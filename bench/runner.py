@@ -1,0 +1,150 @@
+"""One scenario against one server: probe, warm up, then N measured runs, each with a fresh pool."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.processes import BenchError, Supervisor
+from bench.scenarios import Pool, Scenario, form_template
+from bench.targets.base import LOAD_CORE, Target, post_form
+from bench.wrk import WrkResult, run_wrk
+
+NOT_SUPPORTED = ("unsupported_grant_type", "unauthorized_client")
+API_POOL_SIZE = 12_000  # each token ≤ 35 calls a minute (Criteo's per-token limit) up to ~7,000 req/s
+POOL_MARGIN = 1.5  # a measured run gets 1.5× the values the warm-up rate says it needs
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    warmup_seconds: int
+    runs: int
+    seconds: int
+    connections: int
+
+
+@dataclass
+class Outcome:
+    target: str
+    scenario: str
+    status: str = "ok"  # ok | invalid | not supported yet | not applicable | error
+    note: str = ""
+    warmup: WrkResult | None = None
+    runs: list[WrkResult] = field(default_factory=list)
+
+    @property
+    def median(self) -> dict[str, float] | None:
+        if not self.runs:
+            return None
+        return {
+            "rps": round(statistics.median(r.rps for r in self.runs), 1),
+            "p50_ms": round(statistics.median(r.p50_ms for r in self.runs), 3),
+            "p99_ms": round(statistics.median(r.p99_ms for r in self.runs), 3),
+        }
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "target": self.target,
+            "scenario": self.scenario,
+            "status": self.status,
+            "note": self.note,
+            "median": self.median,
+            "warmup": self.warmup.as_dict() if self.warmup else None,
+            "runs": [r.as_dict() for r in self.runs],
+        }
+
+
+class ScenarioRunner:
+    def __init__(self, supervisor: Supervisor, wrk: str, plan: Plan, work_dir: Path) -> None:
+        self._supervisor = supervisor
+        self._wrk = wrk
+        self._plan = plan
+        self._work_dir = work_dir
+
+    def measure(self, target: Target, scenario: Scenario) -> Outcome:
+        outcome = Outcome(target.name, scenario.name)
+        try:
+            refusal = self._probe(target, scenario)
+            if refusal:
+                outcome.status, outcome.note = "not supported yet", refusal
+                return outcome
+            self._measure(target, scenario, outcome)
+        except BenchError as error:
+            outcome.status, outcome.note = "error", str(error)[:2000]
+        return outcome
+
+    def _probe(self, target: Target, scenario: Scenario) -> str:
+        """For client_credentials: a refusal of the grant type itself means "not supported yet"."""
+        if scenario.name != "client_credentials":
+            return ""
+        body = form_template(scenario, target.client(scenario))
+        status, answer = post_form(target.base_url + target.path(scenario), body)
+        error = str(answer.get("error", ""))
+        if status == 400 and error in NOT_SUPPORTED:
+            return f"{error}: {answer.get('error_description', '')}".strip()
+        return ""
+
+    def _measure(self, target: Target, scenario: Scenario, outcome: Outcome) -> None:
+        tag = f"{target.name}-{scenario.name}"
+        plan = self._plan
+        if scenario.pool is Pool.ACCESS:
+            self._mint(target, scenario.pool, API_POOL_SIZE, f"{tag}-access")
+        pool_size = target.expected_rps * plan.warmup_seconds
+        warmup = self._wrk_run(target, scenario, f"{tag}-warmup", plan.warmup_seconds, pool_size)
+        outcome.warmup = warmup
+        rate = warmup.rps
+        if warmup.exhausted:  # we only know a lower bound: the whole pool went by in the warm-up
+            rate = max(rate, pool_size / plan.warmup_seconds) * 2
+        problems = []
+        for index in range(1, plan.runs + 1):
+            need = math.ceil(rate * plan.seconds * POOL_MARGIN) + 200
+            result = self._wrk_run(target, scenario, f"{tag}-{index}", plan.seconds, need)
+            if result.exhausted:  # once: retry with room to spare, then count what we got
+                rate = max(rate, result.rps) * 2
+                need = math.ceil(rate * plan.seconds * POOL_MARGIN) + 200
+                result = self._wrk_run(target, scenario, f"{tag}-{index}b", plan.seconds, need)
+            outcome.runs.append(result)
+            rate = max(rate, result.rps)
+            if not result.valid:
+                problems.append(f"run {index}: {result.problem}")
+        if problems:
+            outcome.status, outcome.note = "invalid", "; ".join(problems)
+        print(f"    {_summary(outcome)}", flush=True)
+
+    def _mint(self, target: Target, pool: Pool, count: int, name: str) -> Path:
+        path = self._work_dir / "pools" / f"{name}.txt"
+        target.mint(pool, count, path)
+        return path
+
+    def _wrk_run(
+        self, target: Target, scenario: Scenario, name: str, seconds: int, pool_size: int
+    ) -> WrkResult:
+        path = target.path(scenario)
+        args = [path]
+        if scenario.pool is Pool.ACCESS:
+            args.append(str(self._work_dir / "pools" / f"{target.name}-{scenario.name}-access.txt"))
+        elif scenario.pool is not Pool.NONE:
+            args.append(str(self._mint(target, scenario.pool, pool_size, name)))
+        if scenario.form:
+            args.append(form_template(scenario, target.client(scenario)))
+        return run_wrk(
+            self._supervisor,
+            wrk=self._wrk,
+            core=LOAD_CORE,
+            url=target.base_url + path,
+            script=scenario.script,
+            script_args=args,
+            seconds=seconds,
+            connections=self._plan.connections,
+            name=f"wrk-{name}",
+        )
+
+
+def _summary(outcome: Outcome) -> str:
+    median = outcome.median
+    if median is None:
+        return f"{outcome.status}: {outcome.note}"
+    text = f"{median['rps']:>9.1f} req/s  p50 {median['p50_ms']:.2f} ms  p99 {median['p99_ms']:.2f} ms"
+    return text if outcome.status == "ok" else f"{text}  [{outcome.status}: {outcome.note[:200]}]"

@@ -1,0 +1,98 @@
+"""What the runner needs from a server under test, and the pieces the Python servers share."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Protocol
+
+from bench.processes import Supervisor
+from bench.scenarios import Client, Pool, Scenario
+
+SERVER_CORE = 0
+LOAD_CORE = 1
+CODE_TTL_SECONDS = 3600  # codes must outlive a run; consentry's default is 30 s, oidc-provider's 60 s
+
+
+class Target(Protocol):
+    name: str  # e.g. "consentry-sqlite"
+    title: str
+    scenarios: tuple[Scenario, ...]
+    expected_rps: int  # a generous guess, to size the warm-up's token pool
+
+    @property
+    def base_url(self) -> str: ...
+
+    def start(self, supervisor: Supervisor) -> None: ...
+
+    def client(self, scenario: Scenario) -> Client: ...
+
+    def path(self, scenario: Scenario) -> str: ...
+
+    def mint(self, pool: Pool, count: int, into: Path) -> None:
+        """Write `count` fresh pool values, one a line, to `into`."""
+        ...
+
+    def describe(self) -> dict[str, str]: ...
+
+
+def uvicorn_argv(app: str, port: int) -> list[str]:
+    """consentry's production-like serving command: one worker, pinned to the server core."""
+    return [
+        "taskset",
+        "-c",
+        str(SERVER_CORE),
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        app,
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--workers",
+        "1",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+
+
+def child_environment(extra: Mapping[str, str]) -> dict[str, str]:
+    """This process's environment without any CONSENTRY_* variable, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONSENTRY_")}
+    env.update(extra)
+    return env
+
+
+def post_form(url: str, body: str, timeout: float = 10.0) -> tuple[int, dict[str, object]]:
+    """One form POST (for probes); the status and the JSON body ({} when it is not JSON)."""
+    request = urllib.request.Request(  # noqa: S310 - a loopback http URL we built
+        url,
+        data=body.encode("ascii"),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        parsed = {}
+    return status, parsed if isinstance(parsed, dict) else {}
+
+
+def write_lines(path: Path, values: list[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(values) + "\n")

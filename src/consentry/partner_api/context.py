@@ -1,0 +1,136 @@
+"""What every partner-API call goes through: version, bearer token, rate limit, scope, advertisers.
+
+`partner_call` opens the request's one unit of work and, in order: verifies the token and its grant
+(guard.py), counts the call (rate_limit.py), checks the scope (Manage implies Read), and hands the
+handler its granted advertisers and the partner repositories. A refusal (401/403/404/429) still
+commits, so refused calls count against the limit; any other exception rolls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Annotated, cast
+
+from fastapi import Depends, Request
+
+from consentry.core.errors import InsufficientScope, OAuthError, TooManyRequests
+from consentry.core.scopes import Service, satisfies
+from consentry.partner_api.errors import InvalidRequestBody, PartnerApiError, ResourceNotFound
+from consentry.partner_api.guard import GrantedAccess, authorize
+from consentry.partner_api.headers import add_partner_headers
+from consentry.partner_api.rate_limit import RateLimiter
+from consentry.partner_api.versions import VersionPolicy
+from consentry.storage.partner import PartnerData, PartnerDataFactory
+from consentry.storage.repositories import UnitOfWork
+from consentry.web.deps import ServicesDep
+from consentry.web.services import Services
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerComponents:
+    """The partner API's own collaborators, built by `create_app` and kept on `app.state`."""
+
+    data: PartnerDataFactory
+    limiter: RateLimiter
+    versions: VersionPolicy
+
+
+def get_partner(request: Request) -> PartnerComponents:
+    return cast(PartnerComponents, request.app.state.partner)
+
+
+PartnerDep = Annotated[PartnerComponents, Depends(get_partner)]
+
+
+async def check_version(
+    version: str, request: Request, services: ServicesDep, partner: PartnerDep
+) -> None:
+    """Router dependency: 404 for an unknown version, 410 for a retired one, else headers."""
+    headers = partner.versions.check(version, services.clock.now().date())
+    add_partner_headers(request, headers)
+
+
+def parse_id(value: str) -> int:
+    """A path id: Criteo's ids are decimal strings; anything else names nothing (404)."""
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise ResourceNotFound(f"No resource has the id {value[:40]!r}.")
+    return int(value)
+
+
+def parse_ids(values: Iterable[str]) -> tuple[int, ...]:
+    """Ids given in a body or query: each must be a decimal string (400 otherwise)."""
+    parsed = []
+    for value in values:
+        if not value.isascii() or not value.isdigit() or len(value) > 18:
+            raise InvalidRequestBody(f"{value[:40]!r} is not a valid id.")
+        parsed.append(int(value))
+    return tuple(parsed)
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerCall:
+    """A verified, counted call: who is calling, which advertisers it may touch, the data."""
+
+    access: GrantedAccess
+    uow: UnitOfWork
+    data: PartnerData
+
+    @property
+    def advertiser_ids(self) -> tuple[int, ...]:
+        return tuple(self.access.advertiser_ids)
+
+    def advertisers_in(self, requested: Iterable[str] | None) -> tuple[int, ...]:
+        """The requested advertisers (all granted ones when None); 403 for any not granted."""
+        if requested is None:
+            return self.advertiser_ids
+        chosen = parse_ids(requested)
+        self.require_advertisers(chosen)
+        return chosen
+
+    def require_advertisers(self, advertiser_ids: Iterable[int]) -> None:
+        """403 unless every advertiser was granted to this token (and is still granted)."""
+        granted = set(self.access.advertiser_ids)
+        for advertiser_id in advertiser_ids:
+            if advertiser_id not in granted:
+                raise InsufficientScope(
+                    f"The access token was not granted advertiser {advertiser_id}."
+                )
+
+
+def _check_scope(access: GrantedAccess, scope: str | None, service: Service | None) -> None:
+    scopes = access.claims.scopes
+    if scope is not None and not satisfies(scopes, scope):
+        raise InsufficientScope(f"This call needs the {scope} scope.")
+    if service is not None and not any(s.startswith(f"{service.name}_") for s in scopes):
+        raise InsufficientScope(f"This call needs a {service.title} access token.")
+
+
+@asynccontextmanager
+async def partner_call(
+    request: Request,
+    services: Services,
+    partner: PartnerComponents,
+    scope: str | None,
+    *,
+    service: Service | None = None,
+) -> AsyncIterator[PartnerCall]:
+    """Authorize and count one call; `scope` None means any valid token (with `service`'s scopes)."""
+    refusal: Exception | None = None
+    async with services.uow() as uow:
+        try:
+            access = await authorize(request, services, uow)
+            data = partner.data(uow)
+            state = await partner.limiter.hit(data.rate_limits, access.claims)
+            add_partner_headers(request, state.headers())
+            if state.exceeded:
+                add_partner_headers(request, {"Retry-After": str(state.retry_after)})
+                raise TooManyRequests(state.retry_after, "The rate limit of this caller is spent.")
+            _check_scope(access, scope, service)
+            yield PartnerCall(access=access, uow=uow, data=data)
+        except (OAuthError, PartnerApiError) as error:
+            # A decided refusal: keep the counted call (commit), answer after the transaction.
+            refusal = error
+    if refusal is not None:
+        raise refusal

@@ -1,0 +1,1 @@
+"""Marketing Solutions endpoints, one module per domain."""

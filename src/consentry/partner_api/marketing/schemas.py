@@ -1,0 +1,282 @@
+"""Marketing Solutions request and response models, named and shaped after Criteo's OpenAPI.
+
+Responses: campaigns (CampaignV23Q1), ad sets (ReadAdSetV26Q1, a subset), audiences (AudienceEntityV1),
+creatives (CreativeRead), product sets (ProductSet). Requests accept only what consentry can apply.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from consentry.partner_api.schemas import Problem, Strict
+
+
+class Envelope(Strict):
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+
+
+class NillableDecimal(Strict):
+    value: float | None = Field(default=None, ge=0)
+
+
+class SpendLimit(Strict):
+    spendLimitType: Literal["capped", "uncapped"]
+    spendLimitRenewal: Literal["undefined", "daily", "monthly", "lifetime"]
+    spendLimitAmount: NillableDecimal
+
+
+class CampaignAttributes(Strict):
+    advertiserId: str
+    name: str
+    goal: str
+    spendLimit: SpendLimit
+
+
+class CampaignResource(Strict):
+    id: str
+    type: Literal["Campaign"] = "Campaign"
+    attributes: CampaignAttributes
+
+
+class CampaignList(Envelope):
+    data: list[CampaignResource]
+
+
+class CampaignResponse(Envelope):
+    data: CampaignResource
+
+
+class CampaignFilters(Strict):
+    advertiserIds: list[str] | None = None
+    campaignIds: list[str] | None = None
+
+
+class CampaignSearch(Strict):
+    filters: CampaignFilters = CampaignFilters()
+
+
+class CampaignPatch(Strict):
+    spendLimit: SpendLimit
+
+
+class CampaignPatchResource(Strict):
+    id: str
+    type: str = "Campaign"
+    attributes: CampaignPatch
+
+
+class CampaignPatchRequest(Strict):
+    data: list[CampaignPatchResource] = Field(min_length=1, max_length=50)
+
+
+class IdResource(Strict):
+    id: str
+    type: str
+
+
+class PatchResultList(Envelope):
+    data: list[IdResource]
+
+
+class Bidding(Strict):
+    bidAmount: float | None
+    costController: str
+
+
+class Budget(Strict):
+    budgetAmount: float | None
+    budgetRenewal: str
+    budgetStrategy: str
+
+
+class NillableDateTime(Strict):
+    value: datetime | None
+
+
+class Schedule(Strict):
+    activationStatus: str
+    startDate: NillableDateTime
+    endDate: NillableDateTime
+
+
+class AdSetAttributes(Strict):
+    advertiserId: str
+    campaignId: str
+    datasetId: str
+    name: str
+    objective: str
+    mediaType: str
+    bidding: Bidding
+    budget: Budget
+    schedule: Schedule
+
+
+class AdSetResource(Strict):
+    id: str
+    type: Literal["AdSet"] = "AdSet"
+    attributes: AdSetAttributes
+
+
+class AdSetList(Envelope):
+    data: list[AdSetResource]
+
+
+class AdSetResponse(Envelope):
+    data: AdSetResource
+
+
+class AdSetFilters(Strict):
+    adSetIds: list[str] | None = None
+    advertiserIds: list[str] | None = None
+    campaignIds: list[str] | None = None
+
+
+class AdSetSearch(Strict):
+    filters: AdSetFilters = AdSetFilters()
+
+
+class BiddingPatch(Strict):
+    bidAmount: NillableDecimal
+
+
+class BudgetPatch(Strict):
+    budgetAmount: NillableDecimal
+
+
+class AdSetPatch(Strict):
+    bidding: BiddingPatch | None = None
+    budget: BudgetPatch | None = None
+
+
+class AdSetPatchResource(Strict):
+    id: str
+    type: str = "AdSet"
+    attributes: AdSetPatch
+
+
+class AdSetPatchRequest(Strict):
+    data: list[AdSetPatchResource] = Field(min_length=1, max_length=50)
+
+
+class AudienceAttributes(Strict):
+    advertiserId: str
+    name: str
+    description: str
+    algebra: dict[str, Any] | None
+    adSetIds: list[str] = []
+    createdAt: datetime
+    updatedAt: datetime
+
+
+class AudienceResource(Strict):
+    id: str
+    type: Literal["Audience"] = "Audience"
+    attributes: AudienceAttributes
+
+
+class AudienceSearchMeta(Strict):
+    totalItems: int
+    limit: int
+    offset: int
+
+
+class AudienceSearchResult(Envelope):
+    data: list[AudienceResource]
+    meta: AudienceSearchMeta
+
+
+class AudienceList(Envelope):
+    data: list[AudienceResource]
+
+
+class AudienceFilters(Strict):
+    audienceIds: list[str] | None = None
+    advertiserIds: list[str] | None = None
+    audienceSegmentIds: list[str] | None = None
+    adSetIds: list[str] | None = None
+
+
+class AudienceSearchAttributes(Strict):
+    attributes: AudienceFilters = AudienceFilters()
+    type: str = "AudienceSearch"
+
+
+class AudienceSearch(Strict):
+    data: AudienceSearchAttributes = AudienceSearchAttributes()
+
+
+class AudienceCreate(Strict):
+    advertiserId: str
+    name: str = Field(min_length=1, max_length=255)
+    description: str = Field(default="", max_length=1000)
+    algebra: dict[str, Any]
+
+
+class AudienceCreateResource(Strict):
+    type: str = "Audience"
+    attributes: AudienceCreate
+
+
+class AudienceCreateRequest(Strict):
+    data: list[AudienceCreateResource] = Field(min_length=1, max_length=50)
+
+
+class ImageAttributes(Strict):
+    urls: list[str]
+    landingPageUrl: str
+
+
+class CreativeAttributes(Strict):
+    advertiserId: str
+    author: str
+    name: str
+    status: str
+    description: str
+    format: str
+    datasetId: str
+    imageAttributes: ImageAttributes
+
+
+class CreativeResource(Strict):
+    id: str
+    type: Literal["Creative"] = "Creative"
+    attributes: CreativeAttributes
+
+
+class CreativeList(Envelope):
+    data: list[CreativeResource]
+
+
+class ProductSetRule(Strict):
+    field: str
+    operator: str
+    values: list[str]
+
+
+class ProductSetAttributes(Strict):
+    id: str
+    datasetId: str
+    name: str
+    status: str
+    clientType: Literal["CGrowth"] = "CGrowth"
+    creationDate: str
+    numberOfProducts: int
+    minimumNumberOfProducts: int = 1
+    keepVariantProducts: bool = True
+    isFallbackAllowed: bool = True
+    rules: list[ProductSetRule]
+
+
+class ProductSetResource(Strict):
+    id: str
+    type: Literal["ProductSet"] = "ProductSet"
+    attributes: ProductSetAttributes
+
+
+class ProductSetList(Envelope):
+    data: list[ProductSetResource]
+

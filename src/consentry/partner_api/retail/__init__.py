@@ -1,0 +1,1 @@
+"""Retail Media endpoints, one module per domain."""

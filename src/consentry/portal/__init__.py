@@ -1,0 +1,1 @@
+"""Developer portal: apps, credential pairs, redirect URIs, domains, activation (pages + API)."""

@@ -1,0 +1,158 @@
+"""JSON API: credential pairs, redirect URIs, consent links and personal API tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
+
+from consentry.core.model import AuthMethod
+from consentry.portal.api_auth import PROBLEMS, BearerDep, api_developer
+from consentry.portal.schemas import (
+    ApiTokenCreate,
+    ApiTokenOut,
+    ConsentLinkOut,
+    ConsentLinkRequest,
+    CredentialCreate,
+    CredentialOut,
+    NewApiTokenOut,
+    NewCredentialOut,
+    RedirectUriCreate,
+    RedirectUriOut,
+)
+from consentry.web.deps import ServicesDep
+
+router = APIRouter(prefix="/portal/api", tags=["portal"], responses=PROBLEMS)
+Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
+ClientId = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+@router.get("/apps/{app_id}/credentials", summary="List an app's credential pairs")
+async def list_credentials(
+    app_id: Id, request: Request, services: ServicesDep, token: BearerDep
+) -> list[CredentialOut]:
+    async with services.portal_uow() as uow:
+        developer, _ = await api_developer(request, services, uow, token)
+        details = await services.portal.apps.details(uow, developer, app_id)
+    return [CredentialOut.of(c) for c in details.credentials]
+
+
+@router.post(
+    "/apps/{app_id}/credentials", status_code=201, summary="Create a pair (at most 5 per app)"
+)
+async def create_credential(
+    app_id: Id, body: CredentialCreate, request: Request, services: ServicesDep, token: BearerDep
+) -> NewCredentialOut:
+    async with services.portal_uow() as uow:
+        developer, _ = await api_developer(request, services, uow, token)
+        created = await services.portal.credentials.create(uow, developer, app_id, body.label)
+    out = CredentialOut.of(created.credential)
+    return NewCredentialOut(**out.model_dump(), client_secret=created.client_secret)
+
+
+@router.delete(
+    "/apps/{app_id}/credentials/{client_id}",
+    status_code=204,
+    summary="Delete a pair and end its grants, refresh tokens and access tokens",
+)
+async def delete_credential(
+    app_id: Id, client_id: ClientId, request: Request, services: ServicesDep, token: BearerDep
+) -> Response:
+    async with services.portal_uow() as uow:
+        developer, _ = await api_developer(request, services, uow, token)
+        await services.portal.credentials.delete(uow, developer, app_id, client_id)
+    return Response(status_code=204)
+
+
+@router.get("/apps/{app_id}/redirect-uris", summary="List an app's redirect URIs")
+async def list_redirect_uris(
+    app_id: Id, request: Request, services: ServicesDep, token: BearerDep
+) -> list[RedirectUriOut]:
+    async with services.portal_uow() as uow:
+        developer, _ = await api_developer(request, services, uow, token)
+        details = await services.portal.apps.details(uow, developer, app_id)
+    return [RedirectUriOut.of(u) for u in details.redirect_uris]
+
+
+@router.post(
+    "/apps/{app_id}/redirect-uris",
+    status_code=201,
+    summary="Register a redirect URI (HTTPS, or http on loopback; at most 30)",
+)
+async def add_redirect_uri(
+    app_id: Id, body: RedirectUriCreate, request: Request, services: ServicesDep, token: BearerDep
+) -> RedirectUriOut:
+    async with services.portal_uow() as uow:
+        developer, _ = await api_developer(request, services, uow, token)
+        stored = await services.portal.credentials.add_redirect_uri(
+            uow, developer, app_id, body.uri
+        )
+    return RedirectUriOut.of(stored)
+
+
+@router.delete(
+    "/apps/{app_id}/redirect-uris/{uri_id}", status_code=204, summary="Remove a redirect URI"
+)
+async def remove_redirect_uri(
+    app_id: Id, uri_id: Id, request: Request, services: ServicesDep, token: BearerDep
+) -> Response:
+    async with services.portal_uow() as uow:
+        developer, _ = await api_developer(request, services, uow, token)
+        await services.portal.credentials.remove_redirect_uri(uow, developer, app_id, uri_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/apps/{app_id}/consent-links",
+    status_code=201,
+    summary="Build a consent link (authorization code) or sign a single-use one (client creds.)",
+)
+async def consent_link(
+    app_id: Id, body: ConsentLinkRequest, request: Request, services: ServicesDep, token: BearerDep
+) -> ConsentLinkOut:
+    links = services.portal.links
+    async with services.portal_uow() as uow:
+        developer, _ = await api_developer(request, services, uow, token)
+        app = await services.portal.apps.get(uow, developer, app_id)
+        if app.auth_method is AuthMethod.CLIENT_CREDENTIALS:
+            signed = await links.signed_link(uow, developer, app_id)
+            return ConsentLinkOut(url=signed.url, single_use=True, expires_at=signed.expires_at)
+        url = await links.authorization_link(
+            uow,
+            developer,
+            app_id,
+            client_id=body.client_id or "",
+            redirect_uri=body.redirect_uri or "",
+            state=body.state,
+        )
+    return ConsentLinkOut(url=url, single_use=False, expires_at=None)
+
+
+@router.get("/tokens", summary="List your personal API tokens")
+async def list_tokens(
+    request: Request, services: ServicesDep, token: BearerDep
+) -> list[ApiTokenOut]:
+    async with services.portal_uow() as uow:
+        developer, _ = await api_developer(request, services, uow, token)
+        tokens = await services.portal.tokens.list(uow, developer)
+    return [ApiTokenOut.of(t) for t in tokens]
+
+
+@router.post("/tokens", status_code=201, summary="Create a personal API token (shown once)")
+async def create_token(
+    body: ApiTokenCreate, request: Request, services: ServicesDep, token: BearerDep
+) -> NewApiTokenOut:
+    async with services.portal_uow() as uow:
+        developer, _ = await api_developer(request, services, uow, token)
+        created = await services.portal.tokens.create(uow, developer, body.label)
+    return NewApiTokenOut(id=created.id, label=created.label, token=created.token)
+
+
+@router.delete("/tokens/{token_id}", status_code=204, summary="Revoke a personal API token")
+async def revoke_token(
+    token_id: Id, request: Request, services: ServicesDep, token: BearerDep
+) -> Response:
+    async with services.portal_uow() as uow:
+        developer, _ = await api_developer(request, services, uow, token)
+        await services.portal.tokens.revoke(uow, developer, token_id)
+    return Response(status_code=204)

@@ -1,0 +1,53 @@
+"""Rendering of the app page (`/portal/apps/{id}`), shared by the routes that act on an app.
+
+A form on the page that fails is answered with the page itself, its message next to the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from consentry.core.scopes import SERVICES
+from consentry.portal.credentials import MAX_CREDENTIALS, MAX_REDIRECT_URIS
+from consentry.portal.errors import PortalError
+from consentry.portal.web import SignedIn, render
+from consentry.storage.portal import PortalUnitOfWork
+from consentry.web.services import Services
+
+
+async def render_app_page(
+    request: Request,
+    services: Services,
+    uow: PortalUnitOfWork,
+    current: SignedIn,
+    app_id: int,
+    *,
+    error: PortalError | None = None,
+    values: Mapping[str, str] | None = None,
+    **extra: object,
+) -> Response:
+    """The app page; `extra` carries one-time content (a new secret, a built consent link)."""
+    details = await services.portal.apps.details(uow, current.developer, app_id)
+    context = {
+        "details": details,
+        "app": details.app,
+        "services_by_code": SERVICES,
+        "error": error,
+        "values": values or {},
+        "max_credentials": MAX_CREDENTIALS,
+        "max_redirect_uris": MAX_REDIRECT_URIS,
+        "issuer": services.settings.issuer,
+        **extra,
+    }
+    return render(
+        request,
+        services,
+        "portal/app.html",
+        context,
+        active=current.active,
+        developer=current.developer,
+        status=error.status if error else 200,
+    )

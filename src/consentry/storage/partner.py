@@ -1,0 +1,278 @@
+"""Partner data behind the partner API: records, and one small repository protocol per aggregate.
+
+Marketing Solutions (campaigns, ad sets, audiences, creatives, product sets, daily statistics),
+Retail Media (accounts, campaigns) and the shared rate-limit counters. Lookups return None when
+nothing matches; callers filter by the advertisers a token was granted before asking.
+Money is kept in integer cents of the advertiser's currency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Generic, Protocol, TypeVar
+
+from consentry.storage.repositories import UnitOfWork
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a longer list, with the size of the whole list."""
+
+    items: list[T]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class MarketingCampaign:
+    id: int
+    advertiser_id: int
+    name: str
+    goal: str
+    spend_limit_type: str
+    spend_limit_renewal: str
+    spend_limit_cents: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AdSet:
+    id: int
+    campaign_id: int
+    advertiser_id: int
+    dataset_id: int
+    name: str
+    objective: str
+    media_type: str
+    cost_controller: str
+    bid_cents: int | None
+    budget_cents: int | None
+    budget_renewal: str
+    budget_strategy: str
+    activation_status: str
+    start_at: datetime | None
+    end_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    id: int
+    advertiser_id: int
+    name: str
+    description: str
+    algebra: dict[str, Any] | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Creative:
+    id: int
+    advertiser_id: int
+    dataset_id: int
+    name: str
+    description: str
+    author: str
+    status: str
+    format: str
+    landing_page_url: str
+    image_urls: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    id: int
+    advertiser_id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProductSet:
+    id: int
+    dataset_id: int
+    name: str
+    status: str
+    number_of_products: int
+    rules: tuple[dict[str, Any], ...]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StatRow:
+    """One ad set on one day, with the names a report may show."""
+
+    advertiser_id: int
+    advertiser_name: str
+    campaign_id: int
+    campaign_name: str
+    ad_set_id: int
+    ad_set_name: str
+    day: date
+    displays: int
+    clicks: int
+    cost_cents: int
+    sales: int
+    revenue_cents: int
+
+
+@dataclass(frozen=True, slots=True)
+class RetailAccount:
+    id: int
+    advertiser_id: int
+    name: str
+    type: str
+    subtype: str
+    countries: tuple[str, ...]
+    currency: str
+    parent_account_label: str
+    time_zone: str
+    company_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RetailCampaignSettings:
+    """The editable part of a Retail Media campaign (Criteo's EditableCampaignAttributes)."""
+
+    name: str
+    is_auto_daily_pacing: bool
+    click_attribution_window: str
+    view_attribution_window: str
+    click_attribution_scope: str | None
+    view_attribution_scope: str | None
+    budget_cents: int | None
+    daily_pacing_cents: int | None
+    monthly_pacing_cents: int | None
+    start_at: datetime | None
+    end_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RetailCampaign:
+    id: int
+    account_id: int
+    advertiser_id: int
+    type: str
+    status: str
+    budget_spent_cents: int
+    settings: RetailCampaignSettings
+    created_at: datetime
+    updated_at: datetime
+
+
+class MarketingCampaignRepository(Protocol):
+    async def search(
+        self, advertiser_ids: tuple[int, ...], campaign_ids: tuple[int, ...] | None
+    ) -> list[MarketingCampaign]: ...
+    async def get(self, campaign_id: int) -> MarketingCampaign | None: ...
+    async def set_spend_limit(
+        self, campaign_id: int, limit_type: str, renewal: str, cents: int | None
+    ) -> None: ...
+
+
+class AdSetRepository(Protocol):
+    async def search(
+        self,
+        advertiser_ids: tuple[int, ...],
+        campaign_ids: tuple[int, ...] | None,
+        ad_set_ids: tuple[int, ...] | None,
+    ) -> list[AdSet]: ...
+    async def get(self, ad_set_id: int) -> AdSet | None: ...
+    async def set_bid(self, ad_set_id: int, cents: int | None) -> None: ...
+    async def set_budget(self, ad_set_id: int, cents: int | None) -> None: ...
+
+
+class AudienceRepository(Protocol):
+    async def search(
+        self,
+        advertiser_ids: tuple[int, ...],
+        audience_ids: tuple[int, ...] | None,
+        limit: int,
+        offset: int,
+    ) -> Page[Audience]: ...
+    async def add(
+        self,
+        advertiser_id: int,
+        name: str,
+        description: str,
+        algebra: dict[str, Any] | None,
+        now: datetime,
+    ) -> Audience: ...
+
+
+class CreativeRepository(Protocol):
+    async def list(self, advertiser_id: int, limit: int, offset: int) -> Page[Creative]: ...
+
+
+class ProductSetRepository(Protocol):
+    async def dataset(self, dataset_id: int) -> Dataset | None: ...
+    async def by_dataset(self, dataset_id: int) -> list[ProductSet]: ...
+
+
+class StatisticsRepository(Protocol):
+    async def rows(
+        self,
+        advertiser_ids: tuple[int, ...],
+        first_day: date,
+        last_day: date,
+        ad_set_ids: tuple[int, ...] | None,
+    ) -> list[StatRow]:
+        """Daily rows of the advertisers' ad sets, both days included, in a stable order."""
+        ...
+
+
+class RetailAccountRepository(Protocol):
+    async def page(
+        self,
+        advertiser_ids: tuple[int, ...],
+        only_ids: tuple[int, ...] | None,
+        page_index: int,
+        page_size: int,
+    ) -> Page[RetailAccount]: ...
+    async def get(self, account_id: int) -> RetailAccount | None: ...
+
+
+class RetailCampaignRepository(Protocol):
+    async def page(
+        self,
+        account_id: int,
+        only_ids: tuple[int, ...] | None,
+        page_index: int,
+        page_size: int,
+    ) -> Page[RetailCampaign]: ...
+    async def get(self, campaign_id: int) -> RetailCampaign | None: ...
+    async def update(
+        self, campaign_id: int, settings: RetailCampaignSettings, now: datetime
+    ) -> None: ...
+
+
+class RateLimitRepository(Protocol):
+    async def hit(self, key: str, window_start: int) -> int:
+        """Count one call of `key` in the window starting at `window_start` (epoch seconds).
+
+        One atomic statement; returns the count including this call, so two nodes counting at
+        the same moment both see the right total.
+        """
+        ...
+
+    async def purge(self, before: int) -> None:
+        """Forget some windows that started before `before`, never waiting on other callers."""
+        ...
+
+
+class PartnerData(Protocol):
+    """The partner repositories, bound to the transaction of one unit of work."""
+
+    campaigns: MarketingCampaignRepository
+    ad_sets: AdSetRepository
+    audiences: AudienceRepository
+    creatives: CreativeRepository
+    product_sets: ProductSetRepository
+    statistics: StatisticsRepository
+    retail_accounts: RetailAccountRepository
+    retail_campaigns: RetailCampaignRepository
+    rate_limits: RateLimitRepository
+
+
+PartnerDataFactory = Callable[[UnitOfWork], PartnerData]

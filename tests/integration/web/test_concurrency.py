@@ -1,0 +1,130 @@
+"""Race-free one-time values: a code or a refresh token presented twice at once is used once.
+
+Consumption is one conditional UPDATE in the database, so it holds across requests on one node and
+across nodes sharing the database (DESIGN.md §3). Runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+
+from consentry.clock import FixedClock
+from consentry.settings import Settings
+from consentry.web.app import create_app
+from tests.conftest import CLIENT_REDIRECT_URI, ISSUER, Demo
+from tests.integration.conftest import Issued
+from tests.support.flow import exchange_code, obtain_code, refresh
+
+ATTEMPTS = 4
+
+
+@asynccontextmanager
+async def second_node(settings: Settings, clock: FixedClock) -> AsyncIterator[httpx.AsyncClient]:
+    """Another consentry node: its own app, engine and key cache, on the same database."""
+    node: FastAPI = create_app(settings, clock=clock)
+    await node.state.services.keyring.ready()
+    transport = httpx.ASGITransport(app=node, raise_app_exceptions=False)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as http:
+            yield http
+    finally:
+        await node.state.engine.dispose()
+
+
+async def fresh_code(client: httpx.AsyncClient, demo: Demo) -> str:
+    return await obtain_code(
+        client,
+        client_id=demo.client_id,
+        redirect_uri=CLIENT_REDIRECT_URI,
+        email=demo.customer_email,
+        password=demo.customer_password,
+        advertisers=[demo.advertiser("Maison Lumière")],
+    )
+
+
+def redeem(http: httpx.AsyncClient, demo: Demo, code: str) -> asyncio.Future[httpx.Response]:
+    return asyncio.ensure_future(
+        exchange_code(
+            http,
+            code,
+            client_id=demo.client_id,
+            client_secret=demo.client_secret,
+            redirect_uri=CLIENT_REDIRECT_URI,
+        )
+    )
+
+
+def use_refresh(
+    http: httpx.AsyncClient, demo: Demo, refresh_token: str
+) -> asyncio.Future[httpx.Response]:
+    return asyncio.ensure_future(
+        refresh(http, refresh_token, client_id=demo.client_id, client_secret=demo.client_secret)
+    )
+
+
+def assert_exactly_one_winner(responses: list[httpx.Response]) -> None:
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200] + [400] * (len(responses) - 1), [r.text for r in responses]
+    for response in responses:
+        if response.status_code == 400:
+            assert response.json()["error"] == "invalid_grant"
+
+
+async def test_concurrent_redemptions_of_one_code_on_one_node_succeed_once(
+    client: httpx.AsyncClient, demo: Demo
+) -> None:
+    code = await fresh_code(client, demo)
+    responses = await asyncio.gather(*(redeem(client, demo, code) for _ in range(ATTEMPTS)))
+    assert_exactly_one_winner(list(responses))
+
+
+async def test_concurrent_redemptions_of_one_code_on_two_nodes_succeed_once(
+    client: httpx.AsyncClient, demo: Demo, settings: Settings, clock: FixedClock
+) -> None:
+    code = await fresh_code(client, demo)
+    async with second_node(settings, clock) as other:
+        responses = await asyncio.gather(
+            *(redeem(http, demo, code) for http in [client, other] * (ATTEMPTS // 2))
+        )
+    assert_exactly_one_winner(list(responses))
+
+
+async def test_concurrent_refreshes_of_one_token_on_one_node_succeed_once(
+    client: httpx.AsyncClient, demo: Demo, issued: Issued
+) -> None:
+    responses = await asyncio.gather(
+        *(use_refresh(client, demo, issued.refresh_token) for _ in range(ATTEMPTS))
+    )
+    assert_exactly_one_winner(list(responses))
+
+
+async def test_concurrent_refreshes_of_one_token_on_two_nodes_succeed_once(
+    client: httpx.AsyncClient,
+    demo: Demo,
+    issued: Issued,
+    settings: Settings,
+    clock: FixedClock,
+) -> None:
+    async with second_node(settings, clock) as other:
+        responses = await asyncio.gather(
+            *(
+                use_refresh(http, demo, issued.refresh_token)
+                for http in [client, other] * (ATTEMPTS // 2)
+            )
+        )
+    assert_exactly_one_winner(list(responses))
+
+
+async def test_second_node_verifies_tokens_signed_by_the_first(
+    client: httpx.AsyncClient, demo: Demo, issued: Issued, settings: Settings, clock: FixedClock
+) -> None:
+    async with second_node(settings, clock) as other:
+        response = await other.get(
+            "/2027-01/advertisers/me", headers={"Authorization": f"Bearer {issued.access_token}"}
+        )
+    assert response.status_code == 200, response.text

@@ -1,0 +1,151 @@
+"""`grant_type=refresh_token` (RFC 6749 §6) with rotation on every use (RFC 9700 §4.14.2)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from consentry.clock import FixedClock
+from consentry.core.errors import InvalidGrant, InvalidRequest, UnauthorizedClient
+from consentry.core.model import AuthMethod, TokenResponse
+from tests.factories import MemoryFactory, OAuthFlow, World, claims_of
+
+SIX_MONTHS = timedelta(days=183)
+
+
+async def tokens(flow: OAuthFlow) -> TokenResponse:
+    return await flow.redeem(await flow.obtain_code())
+
+
+def refresh_token_of(issued: TokenResponse) -> str:
+    assert issued.refresh_token is not None
+    return issued.refresh_token
+
+
+async def test_refresh_rotates_the_refresh_token(flow: OAuthFlow) -> None:
+    first = await tokens(flow)
+    second = await flow.refresh(refresh_token_of(first))
+    assert refresh_token_of(second) != refresh_token_of(first)
+    assert second.access_token != first.access_token
+    assert claims_of(second.access_token)["gid"] == claims_of(first.access_token)["gid"]
+    third = await flow.refresh(refresh_token_of(second))  # the new one works in turn
+    assert third.refresh_token is not None
+
+
+async def test_rotated_refresh_token_stops_working(flow: OAuthFlow) -> None:
+    first = await tokens(flow)
+    await flow.refresh(refresh_token_of(first))
+    with pytest.raises(InvalidGrant, match="already used") as caught:
+        await flow.refresh(refresh_token_of(first))
+    assert caught.value.debug == "refresh reuse"
+
+
+async def test_reused_refresh_token_revokes_the_grant(flow: OAuthFlow, clock: FixedClock) -> None:
+    first = await tokens(flow)
+    second = await flow.refresh(refresh_token_of(first))
+    clock.advance(timedelta(minutes=1))
+    with pytest.raises(InvalidGrant):
+        await flow.refresh(refresh_token_of(first))
+    grant = await flow.grant(str(claims_of(first.access_token)["gid"]))
+    assert grant.revoked_at == clock.now()
+    # RFC 9700 §4.14.2: the legitimate client's newest token dies with the grant.
+    with pytest.raises(InvalidGrant, match="revoked"):
+        await flow.refresh(refresh_token_of(second))
+
+
+@pytest.mark.parametrize(
+    ("age", "valid"),
+    [
+        pytest.param(SIX_MONTHS - timedelta(seconds=1), True, id="valid-just-before-6-months"),
+        pytest.param(SIX_MONTHS, False, id="expired-at-6-months"),
+        pytest.param(SIX_MONTHS + timedelta(seconds=1), False, id="expired-after-6-months"),
+    ],
+)
+async def test_refresh_token_lives_six_months(
+    flow: OAuthFlow, clock: FixedClock, age: timedelta, valid: bool
+) -> None:
+    first = await tokens(flow)
+    clock.advance(age)
+    if valid:
+        await flow.refresh(refresh_token_of(first))
+    else:
+        with pytest.raises(InvalidGrant, match="invalid, expired or revoked"):
+            await flow.refresh(refresh_token_of(first))
+
+
+async def test_each_rotation_starts_a_new_six_months(flow: OAuthFlow, clock: FixedClock) -> None:
+    first = await tokens(flow)
+    clock.advance(timedelta(days=100))
+    second = await flow.refresh(refresh_token_of(first))
+    clock.advance(SIX_MONTHS - timedelta(seconds=1))
+    await flow.refresh(refresh_token_of(second))
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param({"code": "old-code", "redirect_uri": "https://ignored.example/"}, id="sdk"),
+        pytest.param({"code_verifier": "x"}, id="code_verifier"),
+        pytest.param({"scope": "MarketingSolutions_Campaign_Manage"}, id="scope"),
+    ],
+)
+async def test_extra_parameters_sent_by_criteo_sdks_are_ignored(
+    flow: OAuthFlow, extra: dict[str, str]
+) -> None:
+    first = await tokens(flow)
+    second = await flow.refresh(refresh_token_of(first), extra=extra)
+    assert second.scope == first.scope
+
+
+async def test_refresh_token_of_another_client_is_invalid_grant_and_revokes_nothing(
+    flow: OAuthFlow, factory: MemoryFactory, world: World
+) -> None:
+    other = factory.credential(world.client.app)
+    first = await tokens(flow)
+    with pytest.raises(InvalidGrant, match="invalid, expired or revoked"):
+        await flow.refresh(refresh_token_of(first), client=other)
+    await flow.refresh(refresh_token_of(first))  # still usable by its own client
+
+
+async def test_used_refresh_token_of_another_client_revokes_nothing(
+    flow: OAuthFlow, factory: MemoryFactory, world: World
+) -> None:
+    other = factory.credential(world.client.app)
+    first = await tokens(flow)
+    second = await flow.refresh(refresh_token_of(first))
+    with pytest.raises(InvalidGrant, match="invalid, expired or revoked"):
+        await flow.refresh(refresh_token_of(first), client=other)
+    await flow.refresh(refresh_token_of(second))
+
+
+@pytest.mark.parametrize(
+    ("token", "error_class"),
+    [
+        pytest.param("", InvalidRequest, id="missing"),
+        pytest.param("unknown-token", InvalidGrant, id="unknown"),
+    ],
+)
+async def test_missing_or_unknown_refresh_token(
+    flow: OAuthFlow, token: str, error_class: type[Exception]
+) -> None:
+    with pytest.raises(error_class):
+        await flow.refresh(token)
+
+
+async def test_client_credentials_app_is_unauthorized_client(
+    flow: OAuthFlow, factory: MemoryFactory, world: World
+) -> None:
+    machine = factory.client(world.organization_id, auth_method=AuthMethod.CLIENT_CREDENTIALS)
+    with pytest.raises(UnauthorizedClient):
+        await flow.refresh("any-token", client=machine)
+
+
+async def test_refresh_after_consent_withdrawn_is_invalid_grant(
+    flow: OAuthFlow, clock: FixedClock
+) -> None:
+    first = await tokens(flow)
+    async with flow.store.unit_of_work() as uow:
+        await uow.grants.revoke(flow.grant_ids[-1], clock.now())
+    with pytest.raises(InvalidGrant, match="consent behind this refresh token was revoked"):
+        await flow.refresh(refresh_token_of(first))
