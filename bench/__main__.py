@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [...]` runs the benchmark; `python -m bench profile` profiles consentry."""
+"""`python -m bench [--quick]` runs the benchmark; `python -m bench profile` profiles consentry."""
 
 from __future__ import annotations
 

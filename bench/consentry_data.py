@@ -112,7 +112,7 @@ async def seed(settings: Settings) -> World:
 async def _add_client_credentials_app(
     engine: AsyncEngine, settings: Settings, now: datetime
 ) -> tuple[str, str]:
-    # The portal's app creation is not a public service yet; the tests insert such apps the same way.
+    # App creation is not a public service yet; the tests insert such apps the same way.
     scopes = scopes_for(MARKETING_SOLUTIONS, {"Analytics": Level.READ, "Campaign": Level.READ})
     async with engine.begin() as conn:
         org_id = await conn.scalar(
@@ -173,7 +173,9 @@ class _Collected:
         """Insert everything collected in one transaction (the columns the SQL repositories set)."""
         async with engine.begin() as conn:
             if self.grants:
-                await conn.execute(insert(_table(tables.Grant)), [_grant_row(g) for g in self.grants])
+                await conn.execute(
+                    insert(_table(tables.Grant)), [_grant_row(g) for g in self.grants]
+                )
                 links = [
                     {"grant_id": g.id, "advertiser_id": a}
                     for g in self.grants

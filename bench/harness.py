@@ -76,7 +76,7 @@ def run(options: Options) -> int:
                     target = build_target(name, supervisor, work)
                     target.start(supervisor)
                     servers[name] = target.describe()
-                except Exception as error:  # noqa: BLE001 - one server failing must not stop the rest
+                except Exception as error:
                     print(f"   could not start: {error!r}", flush=True)
                     failures.append(f"{name} could not start: {error!r}"[:2000])
                     continue

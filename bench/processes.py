@@ -1,8 +1,8 @@
 """Every process the benchmark starts, and the guarantee that each one is stopped again.
 
 Each child runs in its own session (process group), so stopping it also stops what it forked
-(uvicorn's reloader-less worker, PostgreSQL's backends, npm's children). `Supervisor.close` runs from
-a `finally`, from `atexit` and on SIGTERM/SIGHUP; it signals only the groups it started.
+(PostgreSQL's backends, npm's children). `Supervisor.close` runs from a `finally`, from `atexit`
+and on SIGTERM/SIGHUP; it signals only the process groups it started.
 """
 
 from __future__ import annotations
@@ -160,13 +160,17 @@ def wait_for_port(child: Child, port: int, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if child.process.poll() is not None:
-            raise BenchError(f"{child.name} exited with {child.process.returncode}:\n{child.tail()}")
+            raise BenchError(
+                f"{child.name} exited with {child.process.returncode}:\n{child.tail()}"
+            )
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return
         except OSError:
             time.sleep(0.05)
-    raise BenchError(f"{child.name} did not listen on port {port} in {timeout:.0f} s:\n{child.tail()}")
+    raise BenchError(
+        f"{child.name} did not listen on port {port} in {timeout:.0f} s:\n{child.tail()}"
+    )
 
 
 def run_checked(

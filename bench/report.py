@@ -1,4 +1,4 @@
-"""The results: ratios to oidc-provider and to the ceiling, the issue's targets, JSON and Markdown."""
+"""The results: ratios to oidc-provider and to the ceiling, the issue's targets, Markdown."""
 
 from __future__ import annotations
 
@@ -170,7 +170,11 @@ def markdown(data: dict[str, Any], chart_name: str | None) -> str:
     for check in data["targets_check"]:
         met = {True: "yes", False: "**no**", None: "not measured"}[check["met"]]
         lines.append(f"| {check['target']} | {_fmt(check['value'])} | {met} |")
-    notes = [f"- {r['target']} {r['scenario']}: {r['status']}: {r['note'][:400]}" for r in rows if r["status"] != "ok"]
+    notes = [
+        f"- {r['target']} {r['scenario']}: {r['status']}: {r['note'][:400]}"
+        for r in rows
+        if r["status"] != "ok"
+    ]
     notes += [f"- {failure[:400]}" for failure in data.get("failures", [])]
     if notes:
         lines += ["", "## Notes", "", *notes]
@@ -182,7 +186,11 @@ def markdown(data: dict[str, Any], chart_name: str | None) -> str:
         lines += [
             "",
             f"Background CPU use before the run (other processes): {busy} % per core"
-            + (" — the machine was not quiet; absolute numbers are unreliable." if max(busy) > 15 else "."),
+            + (
+                " — the machine was not quiet; absolute numbers are unreliable."
+                if max(busy) > 15
+                else "."
+            ),
         ]
     if chart_name:
         lines += ["", f"![requests per second]({chart_name})"]

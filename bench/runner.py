@@ -13,7 +13,8 @@ from bench.targets.base import LOAD_CORE, Target, post_form
 from bench.wrk import WrkResult, run_wrk
 
 NOT_SUPPORTED = ("unsupported_grant_type", "unauthorized_client")
-API_POOL_SIZE = 12_000  # each token ≤ 35 calls a minute (Criteo's per-token limit) up to ~7,000 req/s
+# Each token ≤ 35 calls a minute (Criteo's per-token rate limit) up to about 7,000 req/s.
+API_POOL_SIZE = 12_000
 POOL_MARGIN = 1.5  # a measured run gets 1.5× the values the warm-up rate says it needs
 
 
@@ -113,6 +114,18 @@ class ScenarioRunner:
             outcome.status, outcome.note = "invalid", "; ".join(problems)
         print(f"    {_summary(outcome)}", flush=True)
 
+    def load(self, target: Target, scenario: Scenario, seconds: int, name: str) -> WrkResult:
+        """Load for `seconds` with a pool sized from the target's expected rate (the profiler)."""
+        if scenario.pool is Pool.ACCESS:
+            self._mint(
+                target, scenario.pool, API_POOL_SIZE, f"{target.name}-{scenario.name}-access"
+            )
+        return self._wrk_run(target, scenario, name, seconds, target.expected_rps * seconds)
+
+    def refusal(self, target: Target, scenario: Scenario) -> str:
+        """Why the server refuses the scenario altogether ("" when it does not)."""
+        return self._probe(target, scenario)
+
     def _mint(self, target: Target, pool: Pool, count: int, name: str) -> Path:
         path = self._work_dir / "pools" / f"{name}.txt"
         target.mint(pool, count, path)
@@ -146,5 +159,7 @@ def _summary(outcome: Outcome) -> str:
     median = outcome.median
     if median is None:
         return f"{outcome.status}: {outcome.note}"
-    text = f"{median['rps']:>9.1f} req/s  p50 {median['p50_ms']:.2f} ms  p99 {median['p99_ms']:.2f} ms"
+    text = (
+        f"{median['rps']:>9.1f} req/s  p50 {median['p50_ms']:.2f} ms  p99 {median['p99_ms']:.2f} ms"
+    )
     return text if outcome.status == "ok" else f"{text}  [{outcome.status}: {outcome.note[:200]}]"

@@ -1,4 +1,4 @@
-"""What is measured: the scenarios, and the request each one sends (the same bytes to every server)."""
+"""What is measured: the scenarios, and the request each one sends (the same to every server)."""
 
 from __future__ import annotations
 

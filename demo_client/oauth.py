@@ -178,6 +178,10 @@ class ConsentryClient:
         """Close the underlying HTTP client."""
         await self._http.aclose()
 
+    @property
+    def api_version(self) -> str:
+        return self._api_version
+
     def consent_link(self, *, state: str, code_challenge: str) -> str:
         """The URL the browser is sent to so the user can grant (or deny) access."""
         query = urlencode(
@@ -226,6 +230,21 @@ class ConsentryClient:
         return await self._token_request(
             {"grant_type": "refresh_token", "refresh_token": refresh_token}
         )
+
+    async def api_call(
+        self, method: str, path: str, access_token: str, body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """One partner-API call (``path`` after the version prefix); the JSON object it answers."""
+        try:
+            response = await self._http.request(
+                method,
+                f"{self._base}/{self._api_version}{path}",
+                json=body,
+                headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
+            )
+        except httpx.HTTPError as exc:
+            raise OAuthError("server_unreachable", type(exc).__name__) from exc
+        return _json_object(response)
 
     async def list_advertisers(self, access_token: str) -> list[Advertiser]:
         """``GET /{api_version}/advertisers/me`` with the bearer token."""

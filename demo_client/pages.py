@@ -22,6 +22,7 @@ from demo_client.oauth import (
     new_code_verifier,
     new_state,
 )
+from demo_client.partner import ShownCall, showcase
 from demo_client.security import (
     CSRF_FORM_FIELD,
     CSRF_SESSION_KEY,
@@ -77,10 +78,14 @@ class Pages:
             record = current[1]
             advertisers: list[Advertiser] = []
             advertisers_error: OAuthError | None = None
+            calls: list[ShownCall] = []
             try:
                 advertisers = await self.consentry.list_advertisers(record.access_token)
             except OAuthError as exc:
                 advertisers_error = exc
+            if advertisers:
+                ids = [a.id for a in advertisers]
+                calls = await showcase(self.consentry, record.access_token, ids, self.now().date())
             expires_at = record.expires_at.astimezone(UTC)
             context.update(
                 connected=True,
@@ -91,6 +96,8 @@ class Pages:
                 has_refresh_token=record.refresh_token is not None,
                 advertisers=advertisers,
                 advertisers_error=advertisers_error,
+                api_version=self.consentry.api_version,
+                calls=calls,
             )
         return self.views.render(request, "index.html", context)
 

@@ -9,16 +9,20 @@ import itertools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from consentry.clock import FixedClock
 from consentry.core.authorize import AuthorizationEndpoint, StartedAuthorization
-from consentry.core.errors import OAuthError
+from consentry.core.errors import InvalidToken, OAuthError
 from consentry.core.grants.authorization_code import AuthorizationCodeGrant
-from consentry.core.grants.base import GrantContext
-from consentry.core.grants.refresh_token import RefreshTokenGrant
+from consentry.core.grants.base import GrantContext, TokenGrant
+from consentry.core.grants.client_credentials import ClientCredentialsGrant
+from consentry.core.grants.refresh_token import RefreshTokenGrant, SuccessorSealer
 from consentry.core.hashing import SecretHasher, new_identifier, new_secret
+from consentry.core.introspection import TokenIntrospection
 from consentry.core.model import (
+    AccessTokenClaims,
     Advertiser,
     App,
     AuthMethod,
@@ -30,8 +34,9 @@ from consentry.core.model import (
     TokenResponse,
     User,
 )
-from consentry.core.policy import TokenPolicy
+from consentry.core.policy import ClientAuthLimits, TokenPolicy
 from consentry.core.requests import Parameters
+from consentry.core.revocation import TokenRevocation
 from consentry.core.scopes import MARKETING_SOLUTIONS, Level, scopes_for
 from consentry.core.server import AuthorizationServer
 from consentry.core.tokens import TokenIssuer
@@ -165,18 +170,49 @@ class MemoryFactory:
 
 
 class FakeSigner:
-    """Signs nothing: the token is the claims in base64url JSON, so tests can read them back."""
+    """Signs nothing: `fake.<claims as base64url JSON>.unsigned`, so tests can read claims back."""
 
     async def sign(self, claims: Mapping[str, object]) -> str:
         body = json.dumps(dict(claims), sort_keys=True).encode()
-        return "fake." + base64.urlsafe_b64encode(body).decode()
+        return f"fake.{base64.urlsafe_b64encode(body).decode()}.unsigned"
 
 
 def claims_of(token: str) -> dict[str, object]:
-    prefix, _, body = token.partition(".")
-    assert prefix == "fake"
+    prefix, body, suffix = token.split(".")
+    assert (prefix, suffix) == ("fake", "unsigned")
     claims: dict[str, object] = json.loads(base64.urlsafe_b64decode(body))
     return claims
+
+
+@dataclass
+class FakeVerifier:
+    """Accepts `FakeSigner` tokens of this issuer until `exp` plus the leeway."""
+
+    clock: FixedClock
+    leeway: timedelta = timedelta(seconds=30)
+
+    async def verify(self, token: str) -> AccessTokenClaims:
+        try:
+            claims = claims_of(token)
+        except (AssertionError, ValueError) as exc:
+            raise InvalidToken("The access token is malformed.") from exc
+        if claims["iss"] != ISSUER or claims["aud"] != ISSUER:
+            raise InvalidToken("The access token was issued for another audience.")
+        expires_at = int(str(claims["exp"]))
+        if self.clock.now().timestamp() > expires_at + self.leeway.total_seconds():
+            raise InvalidToken("The access token expired.")
+        advertisers = claims["advertisers"]
+        assert isinstance(advertisers, list)
+        return AccessTokenClaims(
+            subject=str(claims["sub"]),
+            client_id=str(claims["client_id"]),
+            scopes=frozenset(str(claims["scope"]).split()),
+            grant_id=str(claims["gid"]),
+            advertiser_ids=tuple(int(a) for a in advertisers),
+            issued_at=int(str(claims["iat"])),
+            expires_at=expires_at,
+            token_id=str(claims["jti"]),
+        )
 
 
 @dataclass
@@ -188,6 +224,8 @@ class OAuthFlow:
     world: World
     policy: TokenPolicy = field(default_factory=TokenPolicy)
     hasher: SecretHasher = field(default_factory=make_hasher)
+    successors: SuccessorSealer | None = None
+    limits: ClientAuthLimits = field(default_factory=ClientAuthLimits)
 
     def __post_init__(self) -> None:
         self.endpoint = AuthorizationEndpoint(
@@ -202,7 +240,22 @@ class OAuthFlow:
         )
         self.grant_ids: list[str] = []  # of every approval, in order
         context = GrantContext(hasher=self.hasher, issuer=self.issuer, clock=self.clock)
-        self.server = AuthorizationServer([AuthorizationCodeGrant(), RefreshTokenGrant()], context)
+        grants: list[TokenGrant] = [
+            AuthorizationCodeGrant(),
+            RefreshTokenGrant(self.successors, self.policy.refresh_reuse_window),
+            ClientCredentialsGrant(),
+        ]
+        self.server = AuthorizationServer(grants, context, self.limits)
+        self.verifier = FakeVerifier(self.clock, self.policy.access_token_leeway)
+        self.revocation = TokenRevocation(
+            verifier=self.verifier,
+            hasher=self.hasher,
+            clock=self.clock,
+            leeway=self.policy.access_token_leeway,
+        )
+        self.introspection = TokenIntrospection(
+            issuer=ISSUER, verifier=self.verifier, hasher=self.hasher, clock=self.clock
+        )
 
     def link(self, client: SeededClient | None = None, /, **overrides: str | None) -> Parameters:
         """Consent-link parameters; `name=None` leaves a parameter out."""
@@ -295,6 +348,21 @@ class OAuthFlow:
     ) -> TokenResponse:
         form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
         return await self.token({**form, **self.credentials(client), **(extra or {})})
+
+    async def client_credentials(self, client: SeededClient) -> TokenResponse:
+        return await self.token({"grant_type": "client_credentials", **self.credentials(client)})
+
+    async def revoke(self, token: str, client: SeededClient | None = None) -> None:
+        async with self.store.unit_of_work() as uow:
+            await self.revocation.revoke(
+                uow, (client or self.world.client).model, Parameters({"token": token})
+            )
+
+    async def introspect(self, token: str, client: SeededClient | None = None) -> dict[str, object]:
+        async with self.store.unit_of_work(read_only=True) as uow:
+            return await self.introspection.introspect(
+                uow, (client or self.world.client).model, Parameters({"token": token})
+            )
 
     async def grant(self, grant_id: str) -> Grant:
         async with self.store.unit_of_work(read_only=True) as uow:

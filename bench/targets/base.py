@@ -16,7 +16,8 @@ from bench.scenarios import Client, Pool, Scenario
 
 SERVER_CORE = 0
 LOAD_CORE = 1
-CODE_TTL_SECONDS = 3600  # codes must outlive a run; consentry's default is 30 s, oidc-provider's 60 s
+# Codes must outlive a run: consentry's default lifetime is 30 s, oidc-provider's 60 s.
+CODE_TTL_SECONDS = 3600
 
 
 class Target(Protocol):

@@ -35,6 +35,7 @@ class ConsentryTarget:
             database_url, secrets.token_urlsafe(48), self.base_url, CODE_TTL_SECONDS
         )
         self._world: World | None = None
+        self.pid = 0  # the server process, once started (for the profiler)
 
     @property
     def base_url(self) -> str:
@@ -67,6 +68,7 @@ class ConsentryTarget:
             cwd=self._work_dir,
         )
         wait_for_port(child, self._port)
+        self.pid = child.process.pid  # taskset execs the server: same process
 
     def client(self, scenario: Scenario) -> Client:
         world = self.world

@@ -43,6 +43,7 @@ from playwright.async_api import (
     Response,
     ViewportSize,
     async_playwright,
+    expect,
 )
 from pydantic import SecretStr
 
@@ -65,8 +66,11 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"  # git-ignored: screenshots for a human to look at
 DESKTOP = ViewportSize(width=1280, height=800)
 PHONE = ViewportSize(width=375, height=812)
-STARTUP_TIMEOUT = 30.0
+STARTUP_TIMEOUT = 60.0  # generous: CI machines can be busy
 CALLBACK_PATH = "/criteo-auth/callback"
+
+TIMEOUT_MS = 15_000  # per action and per expect(); a busy machine slows both servers down
+expect.set_options(timeout=TIMEOUT_MS)
 
 _failed = pytest.StashKey[bool]()
 
@@ -323,7 +327,7 @@ async def tab(chromium: Browser, request: pytest.FixtureRequest) -> AsyncIterato
     logged a console error (e.g. a CSP violation), raised, or a stylesheet or image failed to load.
     """
     context = await chromium.new_context(viewport=DESKTOP, locale="en-US")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(TIMEOUT_MS)
     page = await context.new_page()
     problems: list[str] = []
 

@@ -19,7 +19,9 @@ from PIL import Image
 from consentry.portal.accounts import Developer, SignUpForm
 from consentry.portal.apps import AppForm
 from consentry.storage.portal import PortalUnitOfWork
+from consentry.storage.sql.demo_data import DEVELOPER_EMAIL
 from consentry.web.services import Services
+from tests.conftest import Demo
 
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -77,7 +79,10 @@ def code_app_form(**domains: str) -> AppForm:
 
 
 async def create_app(
-    services: Services, developer: Developer, form: AppForm | None = None, image: bytes | None = None
+    services: Services,
+    developer: Developer,
+    form: AppForm | None = None,
+    image: bytes | None = None,
 ) -> int:
     async with unit(services) as uow:
         app = await services.portal.apps.create(uow, developer, form or code_app_form(), image)
@@ -95,3 +100,14 @@ async def portal_sign_in(http: httpx.AsyncClient, email: str, password: str = PA
     apps = await http.get("/portal/apps")
     assert apps.status_code == 200
     return csrf_of(apps.text)
+
+
+@pytest.fixture
+async def demo_developer(services: Services, demo: Demo) -> Developer:
+    """The seeded developer, owner of the demo app."""
+    async with unit(services) as uow:
+        user = await uow.users.get_by_email(DEVELOPER_EMAIL)
+        assert user is not None
+        found = await services.portal.accounts.developer(uow, user.id)
+    assert found is not None
+    return found

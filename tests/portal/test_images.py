@@ -6,6 +6,7 @@ import struct
 import zlib
 
 import pytest
+
 from consentry.portal.errors import InvalidInput
 from consentry.portal.images import validate_image
 from tests.portal.conftest import image_bytes
@@ -22,7 +23,9 @@ def test_real_images_are_accepted_with_their_media_type(kind: str, media_type: s
     assert validate_image(data, LIMIT) == (data, media_type)
 
 
-SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+SVG = (
+    b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+)
 
 
 @pytest.mark.parametrize(
@@ -58,7 +61,9 @@ def _png_header_only(width: int, height: int) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     idat = zlib.compress(b"\x00" * 64)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
 
 
 @pytest.mark.parametrize("side", [5000, 20000], ids=["too many pixels", "decompression bomb"])

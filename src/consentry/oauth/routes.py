@@ -27,7 +27,7 @@ async def consent_link(request: Request, services: ServicesDep) -> Response:
         raise AuthorizationPageError("Invalid consent link", error.description) from error
     if "nonce" in params.values and "response_type" not in params.values:
         # A client-credentials app's signed consent link, issued by the portal.
-        target = "/consent/app-link?" + request.url.query
+        target = "/consent-link?" + request.url.query
         return RedirectResponse(target, status_code=303, headers=NO_STORE)
     async with services.uow() as uow:
         started = await services.authorization.start(uow, params, faulty)

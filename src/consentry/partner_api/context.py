@@ -116,7 +116,7 @@ async def partner_call(
     *,
     service: Service | None = None,
 ) -> AsyncIterator[PartnerCall]:
-    """Authorize and count one call; `scope` None means any valid token (with `service`'s scopes)."""
+    """Authorize and count one call; `scope` None: any valid token (of `service`, if given)."""
     refusal: Exception | None = None
     async with services.uow() as uow:
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from consentry.core.model import App
 from consentry.core.scopes import SERVICES, Service
@@ -51,8 +51,8 @@ class AdvertiserList(Strict):
     """`GET /{version}/advertisers/me` (Criteo's GetPortfolioResponse)."""
 
     data: list[AdvertiserResource]
-    errors: list[Problem] = []
-    warnings: list[Problem] = []
+    errors: list[Problem] = Field(default_factory=list)
+    warnings: list[Problem] = Field(default_factory=list)
 
 
 class ApplicationSummary(Strict):
@@ -72,8 +72,8 @@ class ApplicationSummaryResponse(Strict):
     """`GET /{version}/marketing-solutions/me` and `/retail-media/me` (ApplicationSummaryModel)."""
 
     data: ApplicationSummaryResource
-    errors: list[Problem] = []
-    warnings: list[Problem] = []
+    errors: list[Problem] = Field(default_factory=list)
+    warnings: list[Problem] = Field(default_factory=list)
 
     @classmethod
     def of(cls, app: App) -> ApplicationSummaryResponse:

@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from consentry.portal.accounts import Developer
 from consentry.portal.errors import CsrfRejected, NotADeveloper, NotAuthenticated
-from consentry.portal.schemas import Problem
+from consentry.portal.schemas import PortalProblem
 from consentry.storage.portal import PortalUnitOfWork
 from consentry.web.services import Services
 from consentry.web.sessions import ActiveSession
@@ -27,8 +27,13 @@ bearer_scheme = HTTPBearer(
 )
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 
+PROBLEM_REF = "#/components/schemas/PortalProblem"
 PROBLEMS: dict[int | str, dict[str, object]] = {
-    status: {"model": Problem, "content": {"application/problem+json": {}}, "description": text}
+    status: {
+        "model": PortalProblem,
+        "content": {"application/problem+json": {"schema": {"$ref": PROBLEM_REF}}},
+        "description": text,
+    }
     for status, text in (
         (401, "Not authenticated"),
         (403, "Not a developer, or the CSRF check failed"),

@@ -1,6 +1,6 @@
 """Routes: a customer opens a client-credentials app's signed consent link and grants advertisers.
 
-`/request?nonce=…&hmac=…` redirects here (`/consent/app-link`); the customer signs in, picks
+`/request?nonce=…&hmac=…` redirects here (`/consent-link`); the customer signs in, picks
 advertisers of their portfolio and approves. The link is then used up.
 """
 
@@ -25,7 +25,7 @@ from consentry.web.services import Services
 from consentry.web.sessions import ActiveSession
 
 router = APIRouter(include_in_schema=False)
-PATH = "/consent/app-link"
+PATH = "/consent-link"
 
 
 async def _customer(

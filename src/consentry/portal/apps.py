@@ -74,6 +74,7 @@ def scopes_from_domains(
     service: Service, domains: Mapping[str, str], errors: list[FieldError]
 ) -> tuple[str, ...]:
     """The scope strings of the chosen levels; appends an error per field at fault."""
+    already = len(errors)
     by_name = {d.lower(): d for d in service.domains}
     chosen: dict[str, Level] = {}
     for key, raw in domains.items():
@@ -92,9 +93,12 @@ def scopes_from_domains(
             )
         elif level is not None:
             chosen[domain] = level
-    if not chosen and not errors:
+    if len(errors) > already:
+        return ()
+    if not chosen:
         errors.append(FieldError("domains", "Give the app at least one domain: Read or Manage."))
-    return scopes_for(service, chosen) if not errors else ()
+        return ()
+    return scopes_for(service, chosen)
 
 
 class AppService:

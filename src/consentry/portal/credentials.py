@@ -95,17 +95,20 @@ class CredentialService:
                 "Client-credentials apps are not redirected to; they need no redirect URI.",
                 field="redirect_uri",
             )
-        if len(await uow.redirect_uris.list(app.id)) >= MAX_REDIRECT_URIS:
+        registered = await uow.redirect_uris.list(app.id)
+        if normalized in {r.uri for r in registered}:
+            raise AlreadyExists(
+                f"{normalized} is already registered for this app.", field="redirect_uri"
+            )
+        if len(registered) >= MAX_REDIRECT_URIS:
             raise LimitReached(
                 f"An app has at most {MAX_REDIRECT_URIS} redirect URIs. "
                 "Remove one before adding another.",
                 field="redirect_uri",
             )
         stored = await uow.redirect_uris.add(app.id, normalized, self._clock.now())
-        if stored is None:
-            raise AlreadyExists(
-                f"{normalized} is already registered for this app.", field="redirect_uri"
-            )
+        if stored is None:  # pragma: no cover - the app row is locked, so checked just above
+            raise AlreadyExists(f"{normalized} is already registered.", field="redirect_uri")
         return stored
 
     async def remove_redirect_uri(

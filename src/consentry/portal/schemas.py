@@ -172,16 +172,16 @@ class MeOut(BaseModel):
     )
 
 
-class ProblemField(BaseModel):
+class PortalProblemField(BaseModel):
     field: str
     message: str
 
 
-class Problem(BaseModel):
-    """RFC 9457 problem details; `errors` names each field at fault."""
+class PortalProblem(BaseModel):
+    """RFC 9457 problem details (application/problem+json); `errors` names each field at fault."""
 
     type: str
     title: str
     status: int
     detail: str
-    errors: list[ProblemField]
+    errors: list[PortalProblemField]

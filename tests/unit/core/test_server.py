@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
@@ -12,12 +13,17 @@ from consentry.core.errors import (
     InvalidClient,
     InvalidRequest,
     OAuthError,
+    TooManyRequests,
+    UnauthorizedClient,
     UnsupportedGrantType,
 )
 from consentry.core.model import Client
+from consentry.core.policy import ClientAuthLimits
 from consentry.core.requests import Parameters
 from consentry.storage.memory import InMemoryStore
 from tests.factories import MemoryFactory, OAuthFlow, SeededClient, World
+
+MINUTE = timedelta(minutes=1)
 
 
 def basic(client_id: str, secret: str) -> str:
@@ -33,7 +39,7 @@ async def authenticate(
 
 
 def test_grant_types_are_listed_sorted(flow: OAuthFlow) -> None:
-    assert flow.server.grant_types == ["authorization_code", "refresh_token"]
+    assert flow.server.grant_types == ["authorization_code", "client_credentials", "refresh_token"]
 
 
 async def test_client_secret_post_authenticates_and_touches_the_credential(
@@ -119,7 +125,9 @@ def credentials(client: SeededClient) -> dict[str, str]:
         pytest.param(None, InvalidRequest, id="missing-grant_type"),
         pytest.param("", InvalidRequest, id="empty-grant_type"),
         pytest.param("password", UnsupportedGrantType, id="password-unsupported"),
-        pytest.param("client_credentials", UnsupportedGrantType, id="client_credentials-unknown"),
+        pytest.param(
+            "client_credentials", UnauthorizedClient, id="client_credentials-for-code-app"
+        ),
         pytest.param("AUTHORIZATION_CODE", UnsupportedGrantType, id="case-sensitive"),
     ],
 )
@@ -143,3 +151,36 @@ async def test_unauthenticated_request_with_unknown_grant_type_is_invalid_client
 async def test_repeated_parameter_is_refused_before_authentication(flow: OAuthFlow) -> None:
     with pytest.raises(InvalidRequest, match=r"Repeated or oversized parameter: code\."):
         await flow.token({"grant_type": "authorization_code"}, faulty=frozenset({"code"}))
+
+
+async def test_failed_authentications_past_the_limit_answer_429_until_the_window_ends(
+    store: InMemoryStore, clock: FixedClock, world: World
+) -> None:
+    flow = OAuthFlow(store, clock, world, limits=ClientAuthLimits(max_failures=2, window=MINUTE))
+    wrong = {"client_id": world.client.client_id, "client_secret": "wrong"}
+    for _ in range(2):
+        with pytest.raises(InvalidClient):
+            await flow.token(wrong)
+    clock.advance(timedelta(seconds=20))
+    with pytest.raises(TooManyRequests) as caught:
+        await flow.token(wrong)
+    assert caught.value.retry_after == 40
+    clock.advance(timedelta(seconds=39, microseconds=500_000))
+    with pytest.raises(TooManyRequests) as caught:
+        await flow.token(wrong)
+    assert caught.value.retry_after == 1  # never 0
+    # The right secret is never slowed down, even while throttled.
+    with pytest.raises(InvalidRequest, match="grant_type"):
+        await flow.token(credentials(world.client))
+    clock.advance(timedelta(seconds=1))  # a new window
+    with pytest.raises(InvalidClient):
+        await flow.token(wrong)
+
+
+async def test_failures_of_unknown_client_ids_are_not_counted(
+    store: InMemoryStore, clock: FixedClock, world: World
+) -> None:
+    flow = OAuthFlow(store, clock, world, limits=ClientAuthLimits(max_failures=1, window=MINUTE))
+    for _ in range(3):
+        with pytest.raises(InvalidClient):
+            await flow.token({"client_id": "unknown", "client_secret": "x"})

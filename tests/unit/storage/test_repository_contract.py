@@ -570,6 +570,8 @@ async def test_consents_for_user_newest_first_with_live_advertisers(
 ) -> None:
     zebra, alpha_1, alpha_2 = seeded.advertisers
     now = clock.now()
+    async with backend.uow(read_only=True) as uow:
+        assert await uow.consents.for_user(seeded.customer.id) == []
     old = await add_grant(backend, grant_for(seeded, now, id="o" * 32))
     new = await add_grant(
         backend, grant_for(seeded, now + SECOND, id="n" * 32, advertiser_ids=(zebra.id,))

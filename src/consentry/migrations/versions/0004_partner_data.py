@@ -1,4 +1,4 @@
-"""Partner data: Marketing Solutions and Retail Media entities, daily statistics, rate-limit counters.
+"""Partner data: Marketing Solutions and Retail Media entities, statistics, rate-limit counters.
 
 Revision ID: 0004
 Revises: 0001

@@ -70,12 +70,12 @@ async def search_ad_sets(
     return AdSetList(data=[ad_set_resource(a) for a in found])
 
 
-@router.get("/{ad-set-id}", response_model=AdSetResponse, **documented(READ, "One ad set"))
+@router.get("/{ad_set_id}", response_model=AdSetResponse, **documented(READ, "One ad set"))
 async def get_ad_set(
     request: Request,
     services: ServicesDep,
     partner: PartnerDep,
-    ad_set_id: Annotated[str, Path(alias="ad-set-id")],
+    ad_set_id: Annotated[str, Path()],
 ) -> AdSetResponse:
     async with partner_call(request, services, partner, READ) as call:
         ad_set = await call.data.ad_sets.get(parse_id(ad_set_id))

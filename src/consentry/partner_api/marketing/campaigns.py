@@ -33,8 +33,8 @@ router = APIRouter(prefix="/marketing-solutions/campaigns", tags=[MARKETING_SOLU
 
 def campaign_resource(campaign: MarketingCampaign) -> CampaignResource:
     limit = SpendLimit(
-        spendLimitType=campaign.spend_limit_type,  # type: ignore[arg-type]
-        spendLimitRenewal=campaign.spend_limit_renewal,  # type: ignore[arg-type]
+        spendLimitType=campaign.spend_limit_type,
+        spendLimitRenewal=campaign.spend_limit_renewal,
         spendLimitAmount=NillableDecimal(value=amount(campaign.spend_limit_cents)),
     )
     attributes = CampaignAttributes(
@@ -63,14 +63,12 @@ async def search_campaigns(
     return CampaignList(data=[campaign_resource(c) for c in found])
 
 
-@router.get(
-    "/{campaign-id}", response_model=CampaignResponse, **documented(READ, "One campaign")
-)
+@router.get("/{campaign_id}", response_model=CampaignResponse, **documented(READ, "One campaign"))
 async def get_campaign(
     request: Request,
     services: ServicesDep,
     partner: PartnerDep,
-    campaign_id: Annotated[str, Path(alias="campaign-id")],
+    campaign_id: Annotated[str, Path()],
 ) -> CampaignResponse:
     async with partner_call(request, services, partner, READ) as call:
         campaign = await call.data.campaigns.get(parse_id(campaign_id))

@@ -40,7 +40,7 @@ def creative_resource(creative: Creative) -> CreativeResource:
 
 
 @router.get(
-    "/marketing-solutions/advertisers/{advertiser-id}/creatives",
+    "/marketing-solutions/advertisers/{advertiser_id}/creatives",
     response_model=CreativeList,
     **documented(READ, "Creatives of a granted advertiser"),
 )
@@ -48,7 +48,7 @@ async def advertiser_creatives(
     request: Request,
     services: ServicesDep,
     partner: PartnerDep,
-    advertiser_id: Annotated[str, Path(alias="advertiser-id")],
+    advertiser_id: Annotated[str, Path()],
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> CreativeList:

@@ -38,7 +38,7 @@ def product_set_resource(product_set: ProductSet) -> ProductSetResource:
 
 
 @router.get(
-    "/marketing-solutions/product-sets/dataset/{dataset-id}",
+    "/marketing-solutions/product-sets/dataset/{dataset_id}",
     response_model=ProductSetList,
     **documented(READ, "Product sets of a granted advertiser's dataset"),
 )
@@ -46,7 +46,7 @@ async def dataset_product_sets(
     request: Request,
     services: ServicesDep,
     partner: PartnerDep,
-    dataset_id: Annotated[str, Path(alias="dataset-id")],
+    dataset_id: Annotated[str, Path()],
 ) -> ProductSetList:
     async with partner_call(request, services, partner, READ) as call:
         dataset = await call.data.product_sets.dataset(parse_id(dataset_id))

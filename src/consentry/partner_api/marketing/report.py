@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from consentry.storage.partner import StatRow
@@ -64,7 +64,7 @@ METRICS: dict[str, Callable[[Totals], int | float]] = {
 }
 
 
-def unsupported(names: Iterable[str], known: dict[str, object]) -> list[str]:
+def unsupported(names: Iterable[str], known: Mapping[str, object]) -> list[str]:
     return [name for name in names if name not in known]
 
 
@@ -102,6 +102,4 @@ def build_report(rows: Iterable[StatRow], dimensions: list[str], metrics: list[s
         return result
 
     body = [line(dict(zip(dimensions, key, strict=True)), t) for key, t in groups.items()]
-    return Report(
-        columns=[*dimensions, "Currency", *metrics], rows=body, total=line({}, overall)
-    )
+    return Report(columns=[*dimensions, "Currency", *metrics], rows=body, total=line({}, overall))

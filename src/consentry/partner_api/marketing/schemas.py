@@ -1,7 +1,8 @@
 """Marketing Solutions request and response models, named and shaped after Criteo's OpenAPI.
 
-Responses: campaigns (CampaignV23Q1), ad sets (ReadAdSetV26Q1, a subset), audiences (AudienceEntityV1),
-creatives (CreativeRead), product sets (ProductSet). Requests accept only what consentry can apply.
+Responses: campaigns (CampaignV23Q1), ad sets (ReadAdSetV26Q1, a subset), audiences
+(AudienceEntityV1), creatives (CreativeRead), product sets (ProductSet). Requests accept only what
+consentry can apply.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from consentry.partner_api.schemas import Problem, Strict
 
 
 class Envelope(Strict):
-    errors: list[Problem] = []
-    warnings: list[Problem] = []
+    errors: list[Problem] = Field(default_factory=list)
+    warnings: list[Problem] = Field(default_factory=list)
 
 
 class NillableDecimal(Strict):
@@ -167,7 +168,7 @@ class AudienceAttributes(Strict):
     name: str
     description: str
     algebra: dict[str, Any] | None
-    adSetIds: list[str] = []
+    adSetIds: list[str] = Field(default_factory=list)
     createdAt: datetime
     updatedAt: datetime
 
@@ -279,4 +280,3 @@ class ProductSetResource(Strict):
 
 class ProductSetList(Envelope):
     data: list[ProductSetResource]
-

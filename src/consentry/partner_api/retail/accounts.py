@@ -24,8 +24,8 @@ router = APIRouter(tags=[RETAIL_MEDIA.title])
 def account_resource(account: RetailAccount) -> AccountResource:
     attributes = AccountAttributes(
         name=account.name,
-        type=account.type,  # type: ignore[arg-type]
-        subtype=account.subtype,  # type: ignore[arg-type]
+        type=account.type,
+        subtype=account.subtype,
         countries=list(account.countries),
         currency=account.currency,
         parentAccountLabel=account.parent_account_label,
@@ -50,7 +50,9 @@ async def list_accounts(
 ) -> AccountPage:
     async with partner_call(request, services, partner, None, service=RETAIL_MEDIA) as call:
         only = parse_ids(limit_to_id) if limit_to_id else None
-        page = await call.data.retail_accounts.page(call.advertiser_ids, only, page_index, page_size)
+        page = await call.data.retail_accounts.page(
+            call.advertiser_ids, only, page_index, page_size
+        )
     metadata = page_metadata(
         request, services.settings.issuer, page_index, page_size, page.total, len(page.items)
     )

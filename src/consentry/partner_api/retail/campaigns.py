@@ -35,8 +35,8 @@ def campaign_resource(campaign: RetailCampaign) -> CampaignResource:
     attributes = CampaignAttributes(
         accountId=str(campaign.account_id),
         name=s.name,
-        type=campaign.type,  # type: ignore[arg-type]
-        status=campaign.status,  # type: ignore[arg-type]
+        type=campaign.type,
+        status=campaign.status,
         isAutoDailyPacing=s.is_auto_daily_pacing,
         budget=amount(s.budget_cents),
         budgetSpent=amount(campaign.budget_spent_cents),
@@ -64,7 +64,7 @@ async def _granted_campaign(call: PartnerCall, campaign_id: str) -> RetailCampai
 
 
 @router.get(
-    "/retail-media/accounts/{account-id}/campaigns",
+    "/retail-media/accounts/{account_id}/campaigns",
     response_model=CampaignPage,
     **documented(READ, "Campaigns of a granted Retail Media account"),
 )
@@ -72,7 +72,7 @@ async def account_campaigns(
     request: Request,
     services: ServicesDep,
     partner: PartnerDep,
-    account_id: Annotated[str, Path(alias="account-id")],
+    account_id: Annotated[str, Path()],
     limit_to_id: Annotated[list[str] | None, Query(alias="limitToId", max_length=100)] = None,
     page_index: Annotated[int, Query(alias="pageIndex", ge=0, le=100_000)] = 0,
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,

@@ -13,7 +13,9 @@ MAX_PAGE_SIZE = 100
 
 
 def _link(request: Request, base_url: str, page_index: int, page_size: int) -> str:
-    query = [(k, v) for k, v in request.query_params.multi_items() if k not in {"pageIndex", "pageSize"}]
+    query = [
+        (k, v) for k, v in request.query_params.multi_items() if k not in {"pageIndex", "pageSize"}
+    ]
     query += [("pageIndex", str(page_index)), ("pageSize", str(page_size))]
     return f"{base_url}{request.url.path}?{urlencode(query)}"
 

@@ -48,8 +48,8 @@ class AccountPage(Strict):
 
     metadata: PageMetadata
     data: list[AccountResource]
-    warnings: list[Problem] = []
-    errors: list[Problem] = []
+    warnings: list[Problem] = Field(default_factory=list)
+    errors: list[Problem] = Field(default_factory=list)
 
 
 class CampaignAttributes(Strict):
@@ -71,8 +71,8 @@ class CampaignAttributes(Strict):
     viewAttributionWindow: str
     clickAttributionScope: str | None
     viewAttributionScope: str | None
-    drawableBalanceIds: list[str] = []
-    promotedBrandIds: list[str] = []
+    drawableBalanceIds: list[str] = Field(default_factory=list)
+    promotedBrandIds: list[str] = Field(default_factory=list)
     createdAt: datetime
     updatedAt: datetime
 
@@ -88,16 +88,16 @@ class CampaignPage(Strict):
 
     metadata: PageMetadata
     data: list[CampaignResource]
-    warnings: list[Problem] = []
-    errors: list[Problem] = []
+    warnings: list[Problem] = Field(default_factory=list)
+    errors: list[Problem] = Field(default_factory=list)
 
 
 class CampaignResponse(Strict):
     """Criteo's JsonApiSingleResponseOfCampaignV202301."""
 
     data: CampaignResource
-    warnings: list[Problem] = []
-    errors: list[Problem] = []
+    warnings: list[Problem] = Field(default_factory=list)
+    errors: list[Problem] = Field(default_factory=list)
 
 
 Scope = Literal["unknown", "sameSku", "sameSkuCategory", "sameSkuCategoryBrand"]

@@ -54,7 +54,9 @@ class SqlMarketingCampaignRepository:
         await self._conn.execute(
             update(campaigns)
             .where(campaigns.c.id == campaign_id)
-            .values(spend_limit_type=limit_type, spend_limit_renewal=renewal, spend_limit_cents=cents)
+            .values(
+                spend_limit_type=limit_type, spend_limit_renewal=renewal, spend_limit_cents=cents
+            )
         )
 
 

@@ -124,7 +124,9 @@ class SqlRetailCampaignRepository:
         return Page(items, int(total or 0))
 
     async def get(self, campaign_id: int) -> RetailCampaign | None:
-        row = (await self._conn.execute(self._select().where(campaigns.c.id == campaign_id))).first()
+        row = (
+            await self._conn.execute(self._select().where(campaigns.c.id == campaign_id))
+        ).first()
         return _campaign(row) if row else None
 
     async def update(

@@ -8,6 +8,7 @@ import pytest
 
 from consentry.clock import FixedClock
 from consentry.core import pkce
+from consentry.core.audit import AuditKind
 from consentry.core.errors import InvalidGrant, InvalidRequest, OAuthError, UnauthorizedClient
 from consentry.core.model import AuthMethod
 from tests.factories import OTHER_REDIRECT_URI, MemoryFactory, OAuthFlow, World, claims_of
@@ -76,6 +77,14 @@ async def test_reused_code_revokes_issued_tokens(flow: OAuthFlow, clock: FixedCl
     assert (await flow.grant(grant_id)).revoked_at == clock.now()
     with pytest.raises(InvalidGrant, match="revoked"):
         await flow.refresh(first.refresh_token)
+    async with flow.store.unit_of_work(read_only=True) as uow:
+        (event,) = [e.event for e in await uow.audit.page()]
+    assert (event.kind, event.grant_id, event.user_id, event.client_id) == (
+        AuditKind.CODE_REPLAYED,
+        grant_id,
+        flow.world.customer.id,
+        flow.world.client.client_id,
+    )
 
 
 async def test_code_replayed_after_expiry_still_revokes_the_grant(

@@ -7,8 +7,11 @@ from datetime import timedelta
 import pytest
 
 from consentry.clock import FixedClock
+from consentry.core.audit import AuditKind
 from consentry.core.errors import InvalidGrant, InvalidRequest, UnauthorizedClient
 from consentry.core.model import AuthMethod, TokenResponse
+from consentry.keys.successor import RefreshSuccessorSealer
+from consentry.storage.memory import InMemoryStore
 from tests.factories import MemoryFactory, OAuthFlow, World, claims_of
 
 SIX_MONTHS = timedelta(days=183)
@@ -149,3 +152,71 @@ async def test_refresh_after_consent_withdrawn_is_invalid_grant(
         await uow.grants.revoke(flow.grant_ids[-1], clock.now())
     with pytest.raises(InvalidGrant, match="consent behind this refresh token was revoked"):
         await flow.refresh(refresh_token_of(first))
+
+
+# --- the reuse window: the same old token presented again soon gets the same pair back ---
+
+
+@pytest.fixture
+def sealed_flow(store: InMemoryStore, clock: FixedClock, world: World) -> OAuthFlow:
+    return OAuthFlow(store, clock, world, successors=RefreshSuccessorSealer(b"s" * 32))
+
+
+async def test_reuse_within_the_window_returns_the_same_pair(
+    sealed_flow: OAuthFlow, clock: FixedClock
+) -> None:
+    first = await tokens(sealed_flow)
+    second = await sealed_flow.refresh(refresh_token_of(first))
+    clock.advance(timedelta(seconds=30))
+    again = await sealed_flow.refresh(refresh_token_of(first))
+    assert (again.access_token, again.refresh_token, again.scope) == (
+        second.access_token,
+        second.refresh_token,
+        second.scope,
+    )
+    assert again.expires_in == 900 - 30  # what is left of the same access token
+    await sealed_flow.refresh(refresh_token_of(second))  # the pair is still the live one
+
+
+async def test_reuse_after_the_window_revokes_the_grant_and_is_audited(
+    sealed_flow: OAuthFlow, store: InMemoryStore, clock: FixedClock, world: World
+) -> None:
+    first = await tokens(sealed_flow)
+    second = await sealed_flow.refresh(refresh_token_of(first))
+    clock.advance(timedelta(seconds=31))
+    with pytest.raises(InvalidGrant, match="already used"):
+        await sealed_flow.refresh(refresh_token_of(first))
+    with pytest.raises(InvalidGrant, match="revoked"):
+        await sealed_flow.refresh(refresh_token_of(second))
+    async with store.unit_of_work(read_only=True) as uow:
+        (event,) = [e.event for e in await uow.audit.page()]
+    assert event.kind is AuditKind.REFRESH_REUSED
+    assert (event.app_id, event.user_id, event.client_id, event.grant_id) == (
+        world.client.app.id,
+        world.customer.id,
+        world.client.client_id,
+        sealed_flow.grant_ids[-1],
+    )
+
+
+async def test_successor_that_does_not_open_counts_as_reuse(
+    sealed_flow: OAuthFlow, store: InMemoryStore
+) -> None:
+    first = await tokens(sealed_flow)
+    await sealed_flow.refresh(refresh_token_of(first))
+    token_hash = sealed_flow.hasher.hash(refresh_token_of(first))
+    async with store.unit_of_work() as uow:
+        await uow.refresh_tokens.store_successor(token_hash, b"\x00" * 40)  # tampered
+    with pytest.raises(InvalidGrant, match="already used"):
+        await sealed_flow.refresh(refresh_token_of(first))
+
+
+async def test_reuse_after_consent_withdrawn_is_invalid_grant(
+    sealed_flow: OAuthFlow, clock: FixedClock
+) -> None:
+    first = await tokens(sealed_flow)
+    await sealed_flow.refresh(refresh_token_of(first))
+    async with sealed_flow.store.unit_of_work() as uow:
+        await uow.grants.revoke(sealed_flow.grant_ids[-1], clock.now())
+    with pytest.raises(InvalidGrant, match="consent behind this refresh token was revoked"):
+        await sealed_flow.refresh(refresh_token_of(first))

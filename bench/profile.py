@@ -1,0 +1,112 @@
+"""`python -m bench profile`: where consentry's time goes under load, from py-spy samples.
+
+For each scenario, consentry (one pinned worker) is loaded by wrk as in the benchmark while
+`py-spy record --nonblocking` samples it; the report lists the functions with the most samples,
+by own time (the frame on top) and by inclusive time (anywhere on the stack).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.harness import BENCH, build_target
+from bench.processes import BenchError, Supervisor
+from bench.runner import Plan, ScenarioRunner
+from bench.targets.base import LOAD_CORE
+from bench.targets.consentry import ConsentryTarget
+from bench.wrk import ensure_wrk
+
+TOP = 25
+_LINE = re.compile(r":\d+\)$")
+
+
+def py_spy() -> str:
+    found = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(found).exists():
+        raise BenchError("py-spy is missing: pip install -e '.[bench]' (or pip install py-spy)")
+    return found
+
+
+def summarise(raw: Path) -> tuple[int, list[tuple[str, int]], list[tuple[str, int]]]:
+    """Total samples, then the top functions by own and by inclusive samples."""
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text(errors="replace").splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        frames = [_LINE.sub(")", frame) for frame in stack.split(";") if frame]
+        if not frames:
+            continue
+        total += count
+        own[frames[-1]] += count
+        for frame in set(frames):
+            inclusive[frame] += count
+    return total, own.most_common(TOP), inclusive.most_common(TOP)
+
+
+def _table(title: str, rows: list[tuple[str, int]], total: int) -> list[str]:
+    lines = [f"#### {title}", "", "| % of samples | function (file) |", "|--:|---|"]
+    lines += [f"| {100 * n / total:.1f} | `{frame}` |" for frame, n in rows]
+    return [*lines, ""]
+
+
+def main_profile(backend: str, scenarios: tuple[str, ...], plan: Plan, results_dir: Path) -> int:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    work = BENCH / ".work" / f"{stamp}-profile"
+    try:
+        spy, wrk = py_spy(), ensure_wrk()
+        sections = [f"# consentry profile {stamp} ({backend}, {plan.seconds} s per scenario)", ""]
+        with Supervisor(work / "logs") as supervisor:
+            target = build_target(f"consentry-{backend}", supervisor, work)
+            if not isinstance(target, ConsentryTarget):
+                raise BenchError("only consentry is profiled")
+            target.start(supervisor)
+            runner = ScenarioRunner(supervisor, wrk, plan, work)
+            for scenario in target.scenarios:
+                if scenario.name not in scenarios:
+                    continue
+                print(f"  {scenario.name}", flush=True)
+                refusal = runner.refusal(target, scenario)
+                if refusal:
+                    sections += [f"### {scenario.name}", "", f"not supported yet: {refusal}", ""]
+                    continue
+                runner.load(target, scenario, plan.warmup_seconds, f"profile-{scenario.name}-w")
+                raw = work / f"{scenario.name}.raw"
+                sampler = supervisor.start(
+                    f"py-spy-{scenario.name}",
+                    [
+                        "taskset", "-c", str(LOAD_CORE), spy, "record", "--nonblocking",
+                        "--format", "raw", "--rate", "200", "--duration", str(plan.seconds),
+                        "--pid", str(target.pid), "--output", str(raw),
+                    ],
+                )  # fmt: skip
+                result = runner.load(target, scenario, plan.seconds, f"profile-{scenario.name}")
+                sampler.process.wait(timeout=plan.seconds + 30)
+                supervisor.stop(sampler)
+                if not raw.exists():
+                    raise BenchError(f"py-spy wrote no profile:\n{sampler.tail()}")
+                total, own, inclusive = summarise(raw)
+                sections += [
+                    f"### {scenario.name}: {result.rps:.0f} req/s under the profiler, "
+                    f"{total} samples",
+                    "",
+                    *_table("Own time (top of the stack)", own, max(total, 1)),
+                    *_table("Inclusive time (anywhere on the stack)", inclusive, max(total, 1)),
+                ]
+    except BenchError as error:
+        print(f"profile failed: {error}", file=sys.stderr)
+        return 1
+    results_dir.mkdir(parents=True, exist_ok=True)
+    out = results_dir / f"{stamp}-profile.md"
+    out.write_text("\n".join(sections) + "\n")
+    print("\n".join(sections))
+    print(f"written: {out}")
+    return 0

@@ -1,0 +1,1 @@
+"""Official Criteo SDKs and Authlib against a real consentry process."""
