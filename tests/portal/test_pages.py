@@ -1,5 +1,5 @@
-"""The portal pages over HTTP: sign-up, apps, credentials, redirect URIs, switches, links, tokens;
-CSRF on every form, messages next to the field, 404 for other organizations, sign-out server-side."""
+"""Portal pages over HTTP: sign-up, apps, credentials, redirect URIs, switches, links, tokens;
+CSRF on every form, messages next to the field, 404 for other organizations, sign-out."""
 
 from __future__ import annotations
 
@@ -223,3 +223,20 @@ async def test_the_home_page_links_the_portal(client: httpx.AsyncClient) -> None
     home = await client.get("/")
     assert 'href="/portal"' in home.text
     assert (await client.get("/portal")).headers["location"] == "/portal/apps"
+
+
+async def test_every_form_on_the_app_page_carries_the_sessions_csrf_token(
+    client: httpx.AsyncClient,
+) -> None:
+    csrf = await _sign_up(client)
+    path = _app_path(await _create_app(client, csrf))
+    await client.post(f"{path}/credentials", data={"csrf_token": csrf})
+    await client.post(
+        f"{path}/redirect-uris", data={"csrf_token": csrf, "redirect_uri": "https://a.example/"}
+    )
+    for page_path in (path, f"{path}/edit", "/portal/apps", "/portal/tokens", "/portal/apps/new"):
+        html = (await client.get(page_path)).text
+        forms = re.findall(r"<form [^>]*method=\"post\".*?</form>", html, flags=re.S)
+        assert forms, page_path
+        for form in forms:
+            assert f'name="csrf_token" value="{csrf}"' in form, (page_path, form[:200])

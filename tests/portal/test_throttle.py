@@ -16,8 +16,23 @@ from tests.portal.conftest import PASSWORD, csrf_of, sign_up, unit
 
 
 async def _fail(services: Services, email: str, address: str = "10.0.0.1") -> None:
+    """Record one failure, as `sign_in` does after a wrong password (without argon2's cost)."""
     async with unit(services) as uow:
-        assert await services.login_throttle.sign_in(uow, email, "wrong password", address) is None
+        await services.login_throttle.failed(uow, email, address)
+
+
+async def test_a_wrong_password_is_counted(services: Services) -> None:
+    await sign_up(services, "ada@acme.test", "Acme")
+    async with unit(services) as uow:
+        assert (
+            await services.login_throttle.sign_in(uow, "ada@acme.test", "wrong", "10.0.0.1") is None
+        )
+        failures, _ = await uow.login_failures.recent(
+            account_hash=services.login_throttle._keys("ada@acme.test", "10.0.0.1")[0],
+            address_hash=b"",
+            since=services.clock.now() - timedelta(minutes=1),
+        )
+    assert len(failures) == 1
 
 
 async def test_an_account_is_locked_after_five_failures_until_the_window_passes(

@@ -6,6 +6,7 @@ expire, then leaves the JWKS; other nodes follow within the key-ring cache TTL.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from datetime import timedelta
@@ -160,7 +161,7 @@ def _header(kid: str) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def test_cli_rotates_lists_and_retires(
+async def test_cli_rotates_lists_and_retires(
     demo: Demo, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no stray .env
@@ -168,9 +169,9 @@ def test_cli_rotates_lists_and_retires(
     monkeypatch.setenv("CONSENTRY_SECRET_KEY", settings.secret_key.get_secret_value())
     runner = CliRunner()
 
-    rotated = runner.invoke(cli, ["keys", "rotate"])
-    listed = runner.invoke(cli, ["keys", "list"])
-    retired = runner.invoke(cli, ["keys", "retire-expired"])
+    rotated = await asyncio.to_thread(runner.invoke, cli, ["keys", "rotate"])
+    listed = await asyncio.to_thread(runner.invoke, cli, ["keys", "list"])
+    retired = await asyncio.to_thread(runner.invoke, cli, ["keys", "retire-expired"])
 
     assert rotated.exit_code == 0, rotated.output
     kid = rotated.output.split()[-1]

@@ -22,6 +22,7 @@ from consentry.storage.sql.demo_data import (
     seed_demo,
 )
 from consentry.storage.sql.engine import create_engine, is_sqlite
+from consentry.storage.sql.partner_demo import seed_partner_data_once
 from consentry.web.app import hasher_from
 
 LOG_CONFIG: dict[str, object] = {
@@ -105,6 +106,7 @@ async def _seed(settings: Settings, config: Path, credentials: Path) -> bool:
     try:
         async with engine.begin() as conn:
             if await demo_exists(conn):
+                await seed_partner_data_once(conn, SystemClock().now())  # older seeds lack it
                 return False
             customer_password = secrets.token_urlsafe(12)
             developer_password = secrets.token_urlsafe(12)
@@ -115,6 +117,7 @@ async def _seed(settings: Settings, config: Path, credentials: Path) -> bool:
                 customer_password=customer_password,
                 developer_password=developer_password,
             )
+            await seed_partner_data_once(conn, SystemClock().now())
     finally:
         await engine.dispose()
     _write_private(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from urllib.parse import unquote
+from urllib.parse import unquote_plus
 
 from consentry.core.errors import InvalidClient, InvalidRequest
 
@@ -31,7 +31,7 @@ def parse_basic_header(authorization: str) -> tuple[str, str]:
     except (binascii.Error, ValueError) as exc:
         raise InvalidClient("Malformed Basic credentials.", used_basic=True) from exc
     client_id, sep, client_secret = decoded.partition(":")
-    client_id, client_secret = unquote(client_id), unquote(client_secret)
+    client_id, client_secret = unquote_plus(client_id), unquote_plus(client_secret)
     if not sep or "\x00" in client_id or "\x00" in client_secret:
         raise InvalidClient("Malformed Basic credentials.", used_basic=True)
     return client_id, client_secret

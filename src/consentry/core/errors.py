@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 # RFC 6749 §5.2: error_description is limited to %x20-21 / %x23-5B / %x5D-7E.
-_DESCRIPTION_CHARSET = re.compile(r"^[\x20-\x21\x23-\x5b\x5d-\x7e]*$")
+_DESCRIPTION_CHARSET = re.compile(r"[\x20-\x21\x23-\x5b\x5d-\x7e]*")
 
 
 class OAuthError(Exception):
@@ -21,7 +21,7 @@ class OAuthError(Exception):
 
     def __init__(self, description: str | None = None, *, debug: str | None = None) -> None:
         text = description or self.default_description
-        if not _DESCRIPTION_CHARSET.match(text):
+        if not _DESCRIPTION_CHARSET.fullmatch(text):
             raise ValueError("error_description outside the RFC 6749 character set")
         super().__init__(text)
         self.description = text

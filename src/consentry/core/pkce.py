@@ -10,9 +10,9 @@ import re
 from consentry.core.errors import InvalidGrant, InvalidRequest
 
 # RFC 7636 §4.1: code_verifier = 43*128unreserved.
-_VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
+_VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 # An S256 challenge is the base64url (unpadded) encoding of 32 bytes: exactly 43 characters.
-_S256_CHALLENGE = re.compile(r"^[A-Za-z0-9\-_]{43}$")
+_S256_CHALLENGE = re.compile(r"[A-Za-z0-9\-_]{43}")
 
 
 def s256(verifier: str) -> str:
@@ -31,7 +31,7 @@ def check_challenge(challenge: str | None, method: str | None, *, required: bool
     # RFC 7636 §4.3: the method defaults to plain, which we refuse.
     if method != "S256":
         raise InvalidRequest("Only code_challenge_method=S256 is supported.")
-    if not _S256_CHALLENGE.match(challenge):
+    if not _S256_CHALLENGE.fullmatch(challenge):
         raise InvalidRequest("code_challenge is not a valid S256 challenge.")
     return challenge
 
@@ -45,7 +45,7 @@ def verify(challenge: str | None, verifier: str | None) -> None:
         return
     if verifier is None:
         raise InvalidGrant("code_verifier is required for this code.")
-    if not _VERIFIER.match(verifier):
+    if not _VERIFIER.fullmatch(verifier):
         raise InvalidGrant("code_verifier is malformed.")
     if not hmac.compare_digest(s256(verifier), challenge):
         raise InvalidGrant("code_verifier does not match the code_challenge.")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from consentry.core.errors import InvalidRequest
 
 MAX_PARAMETER_LENGTH = 4096
-_PLAIN_NAME = re.compile(r"^[a-z_]{1,40}$")
+_PLAIN_NAME = re.compile(r"[a-z_]{1,40}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,6 @@ def single_valued(pairs: list[tuple[str, str]]) -> tuple[Parameters, frozenset[s
 
 def reject_faulty(faulty: frozenset[str]) -> None:
     if faulty:
-        known = sorted(name for name in faulty if _PLAIN_NAME.match(name))
+        known = sorted(name for name in faulty if _PLAIN_NAME.fullmatch(name))
         names = ", ".join(known) or "a parameter"
         raise InvalidRequest(f"Repeated or oversized parameter: {names}.")

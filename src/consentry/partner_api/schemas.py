@@ -2,7 +2,8 @@
 
 Field names are Criteo's (camelCase) so the models serialize as Criteo's SDKs expect. Every route
 declares its scope through `documented(...)`: it shows in the description and as the
-`x-required-scope` extension of the operation in `/openapi.json`.
+`x-required-scope` extension of the operation in `/openapi.json` ("none" when any valid token
+will do; `x-required-service` then names the service the token must belong to, if any).
 """
 
 from __future__ import annotations
@@ -98,6 +99,7 @@ def cents(value: float | None) -> int | None:
     return None if value is None else round(value * 100)
 
 
+NO_SCOPE = "none"  # `x-required-scope` of endpoints open to any valid token
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "Missing, invalid, expired or revoked token"},
     403: {"model": ErrorResponse, "description": "Token lacks the scope or the advertiser"},
@@ -121,9 +123,12 @@ def documented(
         needs = f"Requires any valid {service.title} access token."
     else:
         needs = "Requires any valid access token."
+    extra = {"x-required-scope": scope or NO_SCOPE}
+    if service is not None:
+        extra["x-required-service"] = service.name
     return {
         "summary": summary,
         "description": f"{needs} Only the advertisers and accounts of the token's grant are used.",
-        "openapi_extra": {"x-required-scope": scope},
+        "openapi_extra": extra,
         "responses": {**_ERRORS, **(responses or {})},
     }

@@ -54,6 +54,7 @@ async def test_login_page_is_hardened(client: httpx.AsyncClient, demo: Demo) -> 
     ids=["unknown-client", "empty-link", "unknown-consent", "not-found"],
 )
 async def test_error_pages_are_hardened(client: httpx.AsyncClient, demo: Demo, path: str) -> None:
+    await sign_in(client, demo.customer_email, demo.customer_password)
     response = await client.get(path)
     assert 400 <= response.status_code < 500
     assert_hardened(response)
@@ -73,7 +74,11 @@ async def test_redirects_back_to_the_client_send_no_referrer(
 async def test_token_endpoint_responses_carry_the_headers_too(
     client: httpx.AsyncClient, demo: Demo
 ) -> None:
-    response = await client.post("/oauth2/token", data={})
+    response = await client.post(
+        "/oauth2/token",
+        content=b"grant_type=refresh_token",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 401
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["cache-control"] == "no-store"

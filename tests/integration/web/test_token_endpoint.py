@@ -27,6 +27,7 @@ from tests.support.flow import bearer, exchange_code, obtain_code, refresh
 from tests.support.world import add_app, add_credential_pair, revoke_all_grants
 
 SIX_MONTHS = timedelta(days=183)
+REUSE_WINDOW = timedelta(seconds=30)
 
 
 async def new_code(client: httpx.AsyncClient, demo: Demo, *, client_id: str | None = None) -> str:
@@ -440,14 +441,40 @@ async def test_redirect_uri_differing_from_the_consent_links_is_invalid_grant(
 
 
 async def test_refresh_rotates_and_the_old_refresh_token_stops_working(
-    client: httpx.AsyncClient, demo: Demo, issued: Issued
+    client: httpx.AsyncClient, demo: Demo, issued: Issued, clock: FixedClock
 ) -> None:
     rotated = await use_refresh(client, demo, issued.refresh_token)
     assert rotated.status_code == 200
     new = rotated.json()
     assert new["refresh_token"] != issued.refresh_token
     assert new["access_token"] != issued.access_token
+    clock.advance(REUSE_WINDOW + timedelta(seconds=1))
     assert_oauth_error(await use_refresh(client, demo, issued.refresh_token), 400, "invalid_grant")
+
+
+async def test_old_refresh_token_within_the_reuse_window_gets_the_same_pair_back(
+    client: httpx.AsyncClient, demo: Demo, issued: Issued, clock: FixedClock
+) -> None:
+    # DESIGN.md §2: a lost response or a second tab is not a theft; no new family is minted.
+    first = (await use_refresh(client, demo, issued.refresh_token)).json()
+    clock.advance(REUSE_WINDOW - timedelta(seconds=1))
+    again = await use_refresh(client, demo, issued.refresh_token)
+    assert again.status_code == 200
+    assert again.json()["refresh_token"] == first["refresh_token"]
+    assert again.json()["access_token"] == first["access_token"]
+    assert (await use_refresh(client, demo, first["refresh_token"])).status_code == 200
+
+
+async def test_old_refresh_token_after_the_reuse_window_revokes_the_grant(
+    client: httpx.AsyncClient, demo: Demo, issued: Issued, clock: FixedClock
+) -> None:
+    # RFC 9700 §4.14.2: reuse of a rotated refresh token revokes the whole grant.
+    first = (await use_refresh(client, demo, issued.refresh_token)).json()
+    clock.advance(REUSE_WINDOW + timedelta(seconds=1))
+    assert_oauth_error(await use_refresh(client, demo, issued.refresh_token), 400, "invalid_grant")
+    assert_oauth_error(await use_refresh(client, demo, first["refresh_token"]), 400, "invalid_grant")
+    me = await client.get("/2027-01/advertisers/me", headers=bearer(first["access_token"]))
+    assert me.status_code == 401
 
 
 async def test_refresh_ignores_the_code_and_redirect_uri_criteos_sdk_sends(
@@ -588,6 +615,8 @@ async def test_codes_refresh_tokens_and_secrets_are_stored_only_as_hashes(
     async with engine.connect() as conn:
         for table in t.Base.metadata.sorted_tables:
             columns = [c for c in table.columns if isinstance(c.type, LargeBinary | String | Text)]
+            if not columns:
+                continue
             for row in (await conn.execute(select(*columns))).all():
                 for column, value in zip(columns, row, strict=True):
                     if value is None:

@@ -111,12 +111,17 @@ async def _seed(settings: Settings) -> World:
             )
             await seed_partner_data(conn, app.advertiser_ids, now)
         demo = Demo(app=app, customer_email=CUSTOMER_EMAIL, customer_password=CUSTOMER_PASSWORD)
-        common = {"redirect_uris": (CLIENT_REDIRECT_URI,)}
+        uris = (CLIENT_REDIRECT_URI,)
         marketing = await add_partner_app(
-            engine, hasher, now, service=MARKETING_SOLUTIONS, levels=MARKETING_LEVELS, **common
+            engine,
+            hasher,
+            now,
+            service=MARKETING_SOLUTIONS,
+            levels=MARKETING_LEVELS,
+            redirect_uris=uris,
         )
         retail = await add_partner_app(
-            engine, hasher, now, service=RETAIL_MEDIA, levels=RETAIL_LEVELS, **common
+            engine, hasher, now, service=RETAIL_MEDIA, levels=RETAIL_LEVELS, redirect_uris=uris
         )
         robot = await add_partner_app(
             engine,
@@ -167,7 +172,7 @@ async def launch(
             database_url=database_url,
             issuer=issuer,
             secret_key=SecretStr(TEST_SECRET),
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
         )
         world = await _seed(settings)
         deadline = time.monotonic() + STARTUP_TIMEOUT

@@ -119,7 +119,7 @@ async def test_authorization_code_then_the_sdks_own_refresh(
         """The SDK's clock, 20 s on: past `expires_in` + the SDK's own 15 s."""
 
         @classmethod
-        def utcnow(cls) -> Later:  # type: ignore[override]
+        def utcnow(cls) -> Later:
             moved = datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=20)
             return cls.fromtimestamp(moved.timestamp())
 

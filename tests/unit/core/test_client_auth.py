@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 import pytest
 
@@ -50,6 +50,11 @@ def test_malformed_basic_header_is_invalid_client_with_basic_flag(header: str) -
     with pytest.raises(InvalidClient) as caught:
         parse_basic_header(header)
     assert caught.value.used_basic is True
+
+
+def test_basic_credentials_are_form_urlencoded_rfc6749_appendix_b() -> None:
+    header = "Basic " + base64.b64encode(quote_plus("my id").encode() + b":" + b"a+b").decode()
+    assert parse_basic_header(header) == ("my id", "a b")
 
 
 def test_non_ascii_basic_header_is_invalid_client() -> None:

@@ -87,10 +87,6 @@ def test_description_outside_the_rfc_6749_charset_is_rejected(description: str) 
         InvalidRequest(description)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: errors._DESCRIPTION_CHARSET uses `$`, which matches before a trailing newline",
-)
 def test_description_ending_in_newline_is_rejected() -> None:
     with pytest.raises(ValueError, match="character set"):
         InvalidRequest("The request is malformed.\n")

@@ -50,10 +50,6 @@ def test_bad_challenge_is_invalid_request(
         pkce.check_challenge(challenge, method, required=required)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: pkce._S256_CHALLENGE uses `$`, which also matches before a trailing newline",
-)
 def test_challenge_with_trailing_newline_is_invalid_request() -> None:
     with pytest.raises(InvalidRequest):
         pkce.check_challenge(CHALLENGE + "\n", "S256", required=False)

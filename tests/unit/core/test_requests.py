@@ -81,11 +81,6 @@ def test_reject_faulty_names_plain_parameters_only(faulty: set[str], description
     assert caught.value.description == description
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: requests._PLAIN_NAME uses `$`, so 'state\\n' is echoed and the description "
-    "check raises ValueError (a 500) instead of invalid_request",
-)
 def test_repeated_parameter_with_newline_in_its_name_is_invalid_request() -> None:
     with pytest.raises(InvalidRequest) as caught:
         reject_faulty(frozenset({"state\n"}))

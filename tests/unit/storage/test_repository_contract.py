@@ -850,14 +850,6 @@ async def test_duplicate_key_is_a_conflict(
     clock: FixedClock,
     index: int,
 ) -> None:
-    if backend.name == "sql":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="bug: SQL repositories let sqlalchemy IntegrityError escape instead of "
-                "storage.errors.Conflict (STYLE §4)",
-            )
-        )
     writes = adds(seeded, clock.now())
     async with backend.uow() as uow:
         for write in writes[: index + 1]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import event
@@ -10,6 +11,22 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 READ_ONLY_OPTION = "consentry_read_only"
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+# At DEBUG these print result rows and call arguments: keyed hashes of tokens and secrets.
+_ROW_LOGGERS = ("sqlalchemy.engine.Engine", "aiosqlite")
+
+
+class _DropDebugRecords(logging.Filter):
+    """Keeps SQL statements (INFO, parameters hidden) and drops row and call dumps (DEBUG)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+def _quiet_row_logging() -> None:
+    for name in _ROW_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _DropDebugRecords) for f in logger.filters):
+            logger.addFilter(_DropDebugRecords())
 
 
 def async_url(url: str) -> str:
@@ -33,12 +50,20 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """No secret in logs: SQL parameters are hidden (in errors too), row dumps are dropped."""
     url = async_url(url)
+    _quiet_row_logging()
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        hide_parameters=True,
+    )
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

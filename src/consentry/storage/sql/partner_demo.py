@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from consentry.storage.sql import tables as t
+from consentry.storage.sql.demo_data import ADVERTISERS
 
 # (retailer, country, currency, time zone): fictional retail-media networks.
 RETAILERS = (
@@ -58,8 +59,19 @@ async def _insert(conn: AsyncConnection, table: Any, rows: list[dict[str, Any]])
     return list((await conn.scalars(statement, rows)).all())
 
 
-async def partner_data_exists(conn: AsyncConnection) -> bool:
-    return await conn.scalar(select(t.MarketingCampaign.id).limit(1)) is not None
+async def seed_partner_data_once(conn: AsyncConnection, now: datetime) -> bool:
+    """Seed partner data for the demo advertisers unless there is some; whether it did."""
+    if await conn.scalar(select(t.MarketingCampaign.id).limit(1)) is not None:
+        return False
+    names = [name for name, _ in ADVERTISERS]
+    rows = await conn.execute(
+        select(t.Advertiser.name, t.Advertiser.id).where(t.Advertiser.name.in_(names))
+    )
+    found = {row.name: row.id for row in rows}
+    if not found:
+        return False
+    await seed_partner_data(conn, found, now)
+    return True
 
 
 async def seed_partner_data(

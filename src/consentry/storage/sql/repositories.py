@@ -8,9 +8,11 @@ from typing import Any, Self, cast
 
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from consentry.core import model
+from consentry.storage.errors import Conflict
 from consentry.storage.repositories import (
     AuditRepository,
     AuthorizationCodeRepository,
@@ -51,6 +53,14 @@ codes = cast(Table, t.AuthorizationCode.__table__)
 refresh_tokens = cast(Table, t.RefreshToken.__table__)
 signing_keys = cast(Table, t.SigningKey.__table__)
 web_sessions = cast(Table, t.WebSession.__table__)
+
+
+async def _insert(conn: AsyncConnection, statement: Any, rows: Any = None) -> None:
+    """Run an INSERT; a duplicate key becomes the storage word for it, `Conflict`."""
+    try:
+        await conn.execute(statement, rows)
+    except IntegrityError as exc:
+        raise Conflict("duplicate key") from exc
 
 
 def _scopes(value: str) -> tuple[str, ...]:
@@ -194,7 +204,8 @@ class SqlPendingAuthorizationRepository:
         )
 
     async def add(self, pending: model.PendingAuthorization) -> None:
-        await self._conn.execute(
+        await _insert(
+            self._conn,
             insert(pending_authorizations).values(
                 id_hash=pending.id_hash,
                 credential_id=pending.credential_id,
@@ -204,7 +215,7 @@ class SqlPendingAuthorizationRepository:
                 scopes=" ".join(pending.scopes),
                 created_at=pending.created_at,
                 expires_at=pending.expires_at,
-            )
+            ),
         )
 
     async def get(self, id_hash: bytes) -> model.PendingAuthorization | None:
@@ -240,7 +251,8 @@ class SqlGrantRepository:
         self._conn = conn
 
     async def add(self, grant: model.Grant) -> None:
-        await self._conn.execute(
+        await _insert(
+            self._conn,
             insert(grants).values(
                 id=grant.id,
                 user_id=grant.user_id,
@@ -249,7 +261,7 @@ class SqlGrantRepository:
                 scopes=" ".join(grant.scopes),
                 created_at=grant.created_at,
                 revoked_at=grant.revoked_at,
-            )
+            ),
         )
         if grant.advertiser_ids:
             await self._conn.execute(
@@ -336,7 +348,8 @@ class SqlAuthorizationCodeRepository:
         self._conn = conn
 
     async def add(self, code: model.AuthorizationCode) -> None:
-        await self._conn.execute(
+        await _insert(
+            self._conn,
             insert(codes).values(
                 code_hash=code.code_hash,
                 grant_id=code.grant_id,
@@ -345,7 +358,7 @@ class SqlAuthorizationCodeRepository:
                 code_challenge=code.code_challenge,
                 created_at=code.created_at,
                 expires_at=code.expires_at,
-            )
+            ),
         )
 
     async def consume(
@@ -378,14 +391,15 @@ class SqlRefreshTokenRepository:
         self._conn = conn
 
     async def add(self, token: model.RefreshToken) -> None:
-        await self._conn.execute(
+        await _insert(
+            self._conn,
             insert(refresh_tokens).values(
                 token_hash=token.token_hash,
                 grant_id=token.grant_id,
                 credential_id=token.credential_id,
                 created_at=token.created_at,
                 expires_at=token.expires_at,
-            )
+            ),
         )
 
     async def consume(
@@ -426,7 +440,9 @@ class SqlSigningKeyRepository:
         self._conn = conn
 
     async def list(self) -> list[StoredSigningKey]:
-        rows = await self._conn.execute(select(signing_keys).order_by(signing_keys.c.created_at))
+        rows = await self._conn.execute(
+            select(signing_keys).order_by(signing_keys.c.created_at, signing_keys.c.kid)
+        )
         return [
             StoredSigningKey(
                 kid=row.kid,
@@ -440,7 +456,8 @@ class SqlSigningKeyRepository:
         ]
 
     async def add(self, key: StoredSigningKey) -> None:
-        await self._conn.execute(
+        await _insert(
+            self._conn,
             insert(signing_keys).values(
                 kid=key.kid,
                 algorithm=key.algorithm,
@@ -448,7 +465,7 @@ class SqlSigningKeyRepository:
                 public_jwk=key.public_jwk,
                 created_at=key.created_at,
                 retired_at=key.retired_at,
-            )
+            ),
         )
 
     async def retire(self, kid: str, when: datetime) -> None:
@@ -464,14 +481,16 @@ class SqlWebSessionRepository:
         self._conn = conn
 
     async def add(self, session: WebSession) -> None:
-        await self._conn.execute(
+        await _insert(
+            self._conn,
             insert(web_sessions).values(
                 id_hash=session.id_hash,
                 user_id=session.user_id,
                 csrf_secret=session.csrf_secret,
                 created_at=session.created_at,
                 expires_at=session.expires_at,
-            )
+                revoked_at=session.revoked_at,
+            ),
         )
 
     async def get(self, id_hash: bytes) -> WebSession | None:
