@@ -21,7 +21,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="1 × 5 s after a 2 s warm-up")
     parser.add_argument("--runs", type=int, help="measured runs per scenario (default 3)")
     parser.add_argument("--seconds", type=int, help="length of a measured run (default 10)")
-    parser.add_argument("--warmup", type=int, help="length of the warm-up (default 5)")
+    parser.add_argument("--warmup", type=int, help="length of the warm-up (default 3)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument(
         "--targets", nargs="+", choices=TARGETS, default=list(TARGETS), help="servers to measure"
@@ -48,7 +48,7 @@ def main(argv: list[str]) -> int:
     args = parse(argv)
     quick = args.quick
     plan = Plan(
-        warmup_seconds=args.warmup or (2 if quick else 5),
+        warmup_seconds=args.warmup or (2 if quick else 3),
         runs=args.runs or (1 if quick else 3),
         seconds=args.seconds or (5 if quick else 10),
         connections=args.connections,

@@ -67,10 +67,10 @@ def settings_for(
 ) -> Settings:
     """The settings of the server under test, built without reading any `.env` file."""
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         environment="development",
         database_url=database_url,
-        secret_key=secret_key,  # type: ignore[arg-type]
+        secret_key=secret_key,
         issuer=issuer,
         authorization_code_ttl_seconds=code_ttl_seconds,
     )

@@ -74,17 +74,24 @@ def run(options: Options) -> int:
             with supervisor.scope():
                 try:
                     target = build_target(name, supervisor, work)
-                    target.start(supervisor)
+                    target.prepare(supervisor)
                     servers[name] = target.describe()
                 except Exception as error:
-                    print(f"   could not start: {error!r}", flush=True)
-                    failures.append(f"{name} could not start: {error!r}"[:2000])
+                    print(f"   could not prepare: {error!r}", flush=True)
+                    failures.append(f"{name} could not be prepared: {error!r}"[:2000])
                     continue
                 for scenario in target.scenarios:
                     if scenario.name not in options.scenarios:
                         continue
                     print(f"  {scenario.name}", flush=True)
-                    outcomes.append(runner.measure(target, scenario))
+                    with supervisor.scope():  # a fresh server process for every scenario
+                        try:
+                            target.start(supervisor)
+                        except Exception as error:
+                            print(f"   could not start: {error!r}", flush=True)
+                            failures.append(f"{name} could not start: {error!r}"[:2000])
+                            continue
+                        outcomes.append(runner.measure(target, scenario))
     rows = [outcome.as_dict() for outcome in outcomes]
     report.add_ratios(rows)
     options.results_dir.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,9 @@
 """`python -m bench profile`: where consentry's time goes under load, from py-spy samples.
 
 For each scenario, consentry (one pinned worker) is loaded by wrk as in the benchmark while
-`py-spy record --nonblocking` samples it; the report lists the functions with the most samples,
-by own time (the frame on top) and by inclusive time (anywhere on the stack).
+`py-spy record --gil` samples the thread holding the GIL (so idle threads and waits do not count);
+the report lists the functions with the most samples, by own time (the frame on top) and by
+inclusive time (anywhere on the stack).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from bench.harness import BENCH, build_target
 from bench.processes import BenchError, Supervisor
 from bench.runner import Plan, ScenarioRunner
+from bench.scenarios import Scenario
 from bench.targets.base import LOAD_CORE
 from bench.targets.consentry import ConsentryTarget
 from bench.wrk import ensure_wrk
@@ -58,6 +60,43 @@ def _table(title: str, rows: list[tuple[str, int]], total: int) -> list[str]:
     return [*lines, ""]
 
 
+def _profile(
+    runner: ScenarioRunner,
+    target: ConsentryTarget,
+    scenario: Scenario,
+    spy: str,
+    plan: Plan,
+    work: Path,
+    supervisor: Supervisor,
+) -> list[str]:
+    """Warm up, then load the scenario while py-spy samples the server; the report section."""
+    refusal = runner.refusal(target, scenario)
+    if refusal:
+        return [f"### {scenario.name}", "", f"not supported yet: {refusal}", ""]
+    runner.load(target, scenario, plan.warmup_seconds, f"profile-{scenario.name}-w")
+    raw = work / f"{scenario.name}.raw"
+    sampler = supervisor.start(
+        f"py-spy-{scenario.name}",
+        [
+            "taskset", "-c", str(LOAD_CORE), spy, "record", "--gil",
+            "--format", "raw", "--rate", "100", "--duration", str(plan.seconds),
+            "--pid", str(target.pid), "--output", str(raw),
+        ],
+    )  # fmt: skip
+    result = runner.load(target, scenario, plan.seconds, f"profile-{scenario.name}")
+    sampler.process.wait(timeout=plan.seconds + 30)
+    supervisor.stop(sampler)
+    if not raw.exists():
+        raise BenchError(f"py-spy wrote no profile:\n{sampler.tail()}")
+    total, own, inclusive = summarise(raw)
+    return [
+        f"### {scenario.name}: {result.rps:.0f} req/s under the profiler, {total} samples",
+        "",
+        *_table("Own time (top of the stack)", own, max(total, 1)),
+        *_table("Inclusive time (anywhere on the stack)", inclusive, max(total, 1)),
+    ]
+
+
 def main_profile(backend: str, scenarios: tuple[str, ...], plan: Plan, results_dir: Path) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     work = BENCH / ".work" / f"{stamp}-profile"
@@ -68,39 +107,15 @@ def main_profile(backend: str, scenarios: tuple[str, ...], plan: Plan, results_d
             target = build_target(f"consentry-{backend}", supervisor, work)
             if not isinstance(target, ConsentryTarget):
                 raise BenchError("only consentry is profiled")
-            target.start(supervisor)
+            target.prepare(supervisor)
             runner = ScenarioRunner(supervisor, wrk, plan, work)
             for scenario in target.scenarios:
                 if scenario.name not in scenarios:
                     continue
                 print(f"  {scenario.name}", flush=True)
-                refusal = runner.refusal(target, scenario)
-                if refusal:
-                    sections += [f"### {scenario.name}", "", f"not supported yet: {refusal}", ""]
-                    continue
-                runner.load(target, scenario, plan.warmup_seconds, f"profile-{scenario.name}-w")
-                raw = work / f"{scenario.name}.raw"
-                sampler = supervisor.start(
-                    f"py-spy-{scenario.name}",
-                    [
-                        "taskset", "-c", str(LOAD_CORE), spy, "record", "--nonblocking",
-                        "--format", "raw", "--rate", "200", "--duration", str(plan.seconds),
-                        "--pid", str(target.pid), "--output", str(raw),
-                    ],
-                )  # fmt: skip
-                result = runner.load(target, scenario, plan.seconds, f"profile-{scenario.name}")
-                sampler.process.wait(timeout=plan.seconds + 30)
-                supervisor.stop(sampler)
-                if not raw.exists():
-                    raise BenchError(f"py-spy wrote no profile:\n{sampler.tail()}")
-                total, own, inclusive = summarise(raw)
-                sections += [
-                    f"### {scenario.name}: {result.rps:.0f} req/s under the profiler, "
-                    f"{total} samples",
-                    "",
-                    *_table("Own time (top of the stack)", own, max(total, 1)),
-                    *_table("Inclusive time (anywhere on the stack)", inclusive, max(total, 1)),
-                ]
+                with supervisor.scope():  # a fresh server per scenario, as in the benchmark
+                    target.start(supervisor)
+                    sections += _profile(runner, target, scenario, spy, plan, work, supervisor)
     except BenchError as error:
         print(f"profile failed: {error}", file=sys.stderr)
         return 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from bench.processes import BenchError, Supervisor
 from bench.scenarios import Pool, Scenario, form_template
-from bench.targets.base import LOAD_CORE, Target, post_form
+from bench.targets.base import LOAD_CORE, Target, cpu_seconds, post_form
 from bench.wrk import WrkResult, run_wrk
 
 NOT_SUPPORTED = ("unsupported_grant_type", "unauthorized_client")
@@ -43,6 +44,9 @@ class Outcome:
             "rps": round(statistics.median(r.rps for r in self.runs), 1),
             "p50_ms": round(statistics.median(r.p50_ms for r in self.runs), 3),
             "p99_ms": round(statistics.median(r.p99_ms for r in self.runs), 3),
+            "cpu_ms": round(
+                statistics.median(r.server_cpu_ms_per_request or 0 for r in self.runs), 3
+            ),
         }
 
     def as_dict(self) -> dict[str, object]:
@@ -142,7 +146,8 @@ class ScenarioRunner:
             args.append(str(self._mint(target, scenario.pool, pool_size, name)))
         if scenario.form:
             args.append(form_template(scenario, target.client(scenario)))
-        return run_wrk(
+        cpu_before = cpu_seconds(target.pid)
+        result = run_wrk(
             self._supervisor,
             wrk=self._wrk,
             core=LOAD_CORE,
@@ -153,6 +158,9 @@ class ScenarioRunner:
             connections=self._plan.connections,
             name=f"wrk-{name}",
         )
+        cpu = cpu_seconds(target.pid) - cpu_before
+        per_request = round(1000 * cpu / result.requests, 3) if result.requests else None
+        return dataclasses.replace(result, server_cpu_ms_per_request=per_request)
 
 
 def _summary(outcome: Outcome) -> str:
@@ -160,6 +168,7 @@ def _summary(outcome: Outcome) -> str:
     if median is None:
         return f"{outcome.status}: {outcome.note}"
     text = (
-        f"{median['rps']:>9.1f} req/s  p50 {median['p50_ms']:.2f} ms  p99 {median['p99_ms']:.2f} ms"
+        f"{median['rps']:>9.1f} req/s  p50 {median['p50_ms']:.2f} ms  "
+        f"p99 {median['p99_ms']:.2f} ms  server CPU {median['cpu_ms']:.3f} ms/req"
     )
     return text if outcome.status == "ok" else f"{text}  [{outcome.status}: {outcome.note[:200]}]"

@@ -27,15 +27,23 @@ class WrkResult:
     socket_errors: int
     exhausted: bool
     first_error: str
+    server_cpu_ms_per_request: float | None = None  # the server process's CPU time ÷ requests
 
     @property
     def valid(self) -> bool:
-        return self.non2xx == 0 and self.socket_errors == 0 and not self.exhausted
+        return (
+            self.requests > 0
+            and self.non2xx == 0
+            and self.socket_errors == 0
+            and not self.exhausted
+        )
 
     @property
     def problem(self) -> str:
         """Why the run does not count, in a few words ("" when it does)."""
         reasons = []
+        if self.requests == 0:
+            reasons.append("no response completed")
         if self.exhausted:
             reasons.append("token pool ran out")
         if self.non2xx:

@@ -23,13 +23,20 @@ CODE_TTL_SECONDS = 3600
 class Target(Protocol):
     name: str  # e.g. "consentry-sqlite"
     title: str
+    pid: int  # the server process once started (taskset execs it: same process)
     scenarios: tuple[Scenario, ...]
     expected_rps: int  # a generous guess, to size the warm-up's token pool
 
     @property
     def base_url(self) -> str: ...
 
-    def start(self, supervisor: Supervisor) -> None: ...
+    def prepare(self, supervisor: Supervisor) -> None:
+        """One-time setup: install, migrate, seed (before the first start)."""
+        ...
+
+    def start(self, supervisor: Supervisor) -> None:
+        """Start a fresh server process (once per scenario); the supervisor's scope stops it."""
+        ...
 
     def client(self, scenario: Scenario) -> Client: ...
 
@@ -40,6 +47,15 @@ class Target(Protocol):
         ...
 
     def describe(self) -> dict[str, str]: ...
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all its threads included (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def uvicorn_argv(app: str, port: int) -> list[str]:

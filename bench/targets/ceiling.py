@@ -22,10 +22,14 @@ class CeilingTarget:
 
     def __init__(self) -> None:
         self._port = free_port()
+        self.pid = 0
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self._port}"
+
+    def prepare(self, supervisor: Supervisor) -> None:
+        return None
 
     def start(self, supervisor: Supervisor) -> None:
         env = child_environment({"PYTHONPATH": _python_path()})
@@ -33,6 +37,7 @@ class CeilingTarget:
             "ceiling", uvicorn_argv("bench.ceiling:app_factory", self._port), env=env, cwd=REPO
         )
         wait_for_port(child, self._port)
+        self.pid = child.process.pid
 
     def client(self, scenario: Scenario) -> Client:
         raise ValueError("the ceiling has no clients")

@@ -35,7 +35,7 @@ class ConsentryTarget:
             database_url, secrets.token_urlsafe(48), self.base_url, CODE_TTL_SECONDS
         )
         self._world: World | None = None
-        self.pid = 0  # the server process, once started (for the profiler)
+        self.pid = 0
 
     @property
     def base_url(self) -> str:
@@ -47,10 +47,12 @@ class ConsentryTarget:
             raise RuntimeError("start() first")
         return self._world
 
-    def start(self, supervisor: Supervisor) -> None:
+    def prepare(self, supervisor: Supervisor) -> None:
         self._work_dir.mkdir(parents=True, exist_ok=True)
         migrate_database(self._settings)
         self._world = asyncio.run(seed(self._settings))
+
+    def start(self, supervisor: Supervisor) -> None:
         env = child_environment(
             {
                 "CONSENTRY_DATABASE_URL": self._settings.database_url,
@@ -68,7 +70,7 @@ class ConsentryTarget:
             cwd=self._work_dir,
         )
         wait_for_port(child, self._port)
-        self.pid = child.process.pid  # taskset execs the server: same process
+        self.pid = child.process.pid
 
     def client(self, scenario: Scenario) -> Client:
         world = self.world

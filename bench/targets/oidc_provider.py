@@ -75,13 +75,16 @@ class OidcProviderTarget:
         self._control_port = free_port()
         self._client = Client("bench-client", secrets.token_urlsafe(32), REDIRECT_URI)
         self._node = ""
+        self.pid = 0
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self._port}"
 
-    def start(self, supervisor: Supervisor) -> None:
+    def prepare(self, supervisor: Supervisor) -> None:
         self._node = install()
+
+    def start(self, supervisor: Supervisor) -> None:
         env = child_environment(
             {
                 "NODE_ENV": "production",
@@ -101,6 +104,7 @@ class OidcProviderTarget:
         )
         wait_for_port(child, self._port)
         wait_for_port(child, self._control_port)
+        self.pid = child.process.pid
 
     def client(self, scenario: Scenario) -> Client:
         return self._client

@@ -39,52 +39,33 @@ async def test_retail_media_catalog_is_manage_only(
         )
 
 
-@pytest.mark.parametrize(
-    ("form", "fields"),
-    [
-        pytest.param(
-            AppForm("", "", "C-Growth", "authorization_code", {"Reco": "read"}),
-            {"name"},
-            id="name required",
-        ),
-        pytest.param(
-            AppForm("x" * 101, "", "C-Growth", "authorization_code", {"Reco": "read"}),
-            {"name"},
-            id="name too long",
-        ),
-        pytest.param(
-            AppForm("A", "d" * 2001, "C-Growth", "authorization_code", {"Reco": "read"}),
-            {"description"},
-            id="description too long",
-        ),
-        pytest.param(
-            AppForm("A", "", "C-Nope", "implicit", {}),
-            {"service", "auth_method"},
-            id="unknown service and auth method",
-        ),
-        pytest.param(
-            AppForm("A", "", "C-Growth", "authorization_code", {"Billing": "read"}),
-            {"domains.Billing"},
-            id="domain of the other service",
-        ),
-        pytest.param(
-            AppForm("A", "", "C-Growth", "authorization_code", {"Reco": "write"}),
-            {"domains.Reco"},
-            id="unknown level",
-        ),
-        pytest.param(
-            AppForm("A", "", "C-Growth", "authorization_code", {"Reco": "none"}),
-            {"domains"},
-            id="at least one domain",
-        ),
-    ],
-)
+def _form(name: str = "A", description: str = "", **domains: str) -> AppForm:
+    return AppForm(name, description, "C-Growth", "authorization_code", domains or {"Reco": "read"})
+
+
+# Table-driven, one database for all cases: (why, form, fields named in the refusal).
+INVALID = [
+    ("name required", _form(""), {"name"}),
+    ("name too long", _form("x" * 101), {"name"}),
+    ("description too long", _form(description="d" * 2001), {"description"}),
+    (
+        "unknown service and method",
+        AppForm("A", "", "C-Nope", "implicit", {}),
+        {"service", "auth_method"},
+    ),
+    ("domain of the other service", _form(Billing="read"), {"domains.Billing"}),
+    ("unknown level", _form(Reco="write"), {"domains.Reco"}),
+    ("at least one domain", _form(Reco="none"), {"domains"}),
+]
+
+
 async def test_invalid_apps_are_refused_naming_each_field(
-    services: Services, developer: Developer, form: AppForm, fields: set[str]
+    services: Services, developer: Developer
 ) -> None:
-    with pytest.raises(InvalidInput) as refused:
-        await create_app(services, developer, form)
-    assert {e.field for e in refused.value.errors} == fields
+    for why, form, fields in INVALID:
+        with pytest.raises(InvalidInput) as refused:
+            await create_app(services, developer, form)
+        assert {e.field for e in refused.value.errors} == fields, why
     async with unit(services) as uow:
         assert await services.portal.apps.all(uow, developer) == []
 

@@ -33,7 +33,11 @@ async def _sign_up(client: httpx.AsyncClient, email: str = "ada@acme.test") -> s
 
 
 async def _create_app(
-    client: httpx.AsyncClient, csrf: str, image: bytes | None = None, **fields: str
+    client: httpx.AsyncClient,
+    csrf: str,
+    *,
+    image: bytes | None = None,
+    overrides: dict[str, str] | None = None,
 ) -> httpx.Response:
     data = {
         "csrf_token": csrf,
@@ -42,7 +46,7 @@ async def _create_app(
         "service": "C-Growth",
         "auth_method": "authorization_code",
         **DOMAINS,
-        **fields,
+        **(overrides or {}),
     }
     files = {"image": ("logo.png", image or b"", "image/png")}
     return await client.post("/portal/apps/new", data=data, files=files)
@@ -59,7 +63,7 @@ async def test_sign_up_then_create_an_app_with_image_and_see_its_scopes(
     client: httpx.AsyncClient,
 ) -> None:
     csrf = await _sign_up(client)
-    path = _app_path(await _create_app(client, csrf, image_bytes("PNG")))
+    path = _app_path(await _create_app(client, csrf, image=image_bytes("PNG")))
     page = await client.get(path)
     assert page.status_code == 200
     assert "MarketingSolutions_Campaign_Manage" in page.text
@@ -71,15 +75,18 @@ async def test_sign_up_then_create_an_app_with_image_and_see_its_scopes(
 
 async def test_a_fake_image_is_refused_next_to_the_field(client: httpx.AsyncClient) -> None:
     csrf = await _sign_up(client)
-    response = await _create_app(client, csrf, b"\x89PNG\r\n\x1a\nthis is text")
+    response = await _create_app(client, csrf, image=b"\x89PNG\r\n\x1a\nthis is text")
     assert response.status_code == 422
     assert 'id="image-error"' in response.text and "not a valid PNG" in response.text
     assert 'value="Bid Optimizer"' in response.text  # what was typed is kept
     missing = await _create_app(
         client,
         csrf,
-        name="",
-        **{"domains.C-Growth.Campaign": "none", "domains.C-Growth.Analytics": "none"},
+        overrides={
+            "name": "",
+            "domains.C-Growth.Campaign": "none",
+            "domains.C-Growth.Analytics": "none",
+        },
     )
     assert 'id="name-error"' in missing.text, missing.text
     assert 'id="domains-error"' in missing.text, missing.text

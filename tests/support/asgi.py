@@ -1,4 +1,4 @@
-"""Send bytes to the app exactly as given: raw query strings and bodies that httpx would re-encode."""
+"""Send bytes to the app exactly as given: raw query strings and bodies httpx would re-encode."""
 
 from __future__ import annotations
 

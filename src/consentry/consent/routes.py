@@ -108,6 +108,8 @@ async def consent_decision(handle: str, request: Request, services: ServicesDep)
             return render_error_page(request, 400, EXPIRED_TITLE, EXPIRED_DETAIL)
         except ConsentError as error:
             view = await services.consent.view(uow, handle, user)
-            chosen = frozenset(int(v) for v in selected if v.isascii() and v.isdigit() and len(v) < 19)
+            chosen = frozenset(
+                int(v) for v in selected if v.isascii() and v.isdigit() and len(v) < 19
+            )
             return _render(request, services, view, active, user, error=str(error), selected=chosen)
     return RedirectResponse(target.url, status_code=303, headers=NO_STORE)

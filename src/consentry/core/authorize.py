@@ -46,9 +46,13 @@ class StartedAuthorization:
 
 
 def check_single_values(faulty: frozenset[str]) -> None:
-    if faulty & {"client_id", "redirect_uri"}:
+    repeated = sorted(faulty & {"client_id", "redirect_uri"})
+    if repeated:
+        # Say which one: the developer reading this page has to fix their link.
         raise AuthorizationPageError(
-            "Invalid consent link", "client_id and redirect_uri must each appear once."
+            "Invalid consent link",
+            f"The {' and '.join(repeated)} parameter must appear exactly once"
+            " and be of reasonable size.",
         )
 
 

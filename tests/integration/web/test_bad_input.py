@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 from fastapi import FastAPI
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import CLIENT_REDIRECT_URI, Demo
 from tests.support.asgi import raw_request
@@ -179,9 +180,7 @@ async def test_token_nul_byte_in_basic_credentials_is_invalid_client(
     assert response.headers["www-authenticate"].startswith("Basic ")
 
 
-async def test_token_non_ascii_basic_header_is_invalid_client(
-    app: FastAPI, demo: Demo
-) -> None:
+async def test_token_non_ascii_basic_header_is_invalid_client(app: FastAPI, demo: Demo) -> None:
     response = await raw_request(
         app,
         "POST",

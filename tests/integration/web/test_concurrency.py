@@ -74,8 +74,8 @@ def assert_exactly_one_rotation(responses: list[httpx.Response]) -> str:
     two nodes racing) gets the pair the winner received, not a new family; anything else that
     loses is invalid_grant. Returns the one new refresh token.
     """
-    pairs = {
-        (r.json()["access_token"], r.json()["refresh_token"])
+    pairs: set[tuple[str, str]] = {
+        (str(r.json()["access_token"]), str(r.json()["refresh_token"]))
         for r in responses
         if r.status_code == 200
     }

@@ -146,8 +146,8 @@ async def test_unregistered_redirect_uri_is_refused_by_exact_string_match(
     assert_error_page(response, "redirect_uri is not registered")
 
 
-@pytest.mark.parametrize("name", ["client_id", "redirect_uri"])
-async def test_repeated_client_id_or_redirect_uri_shows_error_page_without_redirect(
+@pytest.mark.parametrize("name", ["client_id", "redirect_uri", "client_id and redirect_uri"])
+async def test_repeated_client_id_or_redirect_uri_shows_error_page_naming_it(
     client: httpx.AsyncClient, demo: Demo, name: str
 ) -> None:
     params = [
@@ -156,9 +156,9 @@ async def test_repeated_client_id_or_redirect_uri_shows_error_page_without_redir
         ("redirect_uri", CLIENT_REDIRECT_URI),
         ("state", "xyz"),
     ]
-    params.append((name, dict(params)[name]))
+    params += [(repeated, dict(params)[repeated]) for repeated in name.split(" and ")]
     response = await client.get("/request?" + urlencode(params))
-    assert_error_page(response, "client_id and redirect_uri must each appear once")
+    assert_error_page(response, f"The {name} parameter must appear exactly once")
 
 
 # --- client and redirect URI good: errors go back to the client with state and iss -----------
@@ -389,6 +389,26 @@ async def test_forged_advertiser_is_refused_without_code(
     assert (await client.get(path)).status_code == 200
 
 
+@pytest.mark.parametrize("decision", [None, "", "maybe", "APPROVE"])
+async def test_decision_other_than_approve_or_deny_is_refused(
+    client: httpx.AsyncClient, demo: Demo, decision: str | None
+) -> None:
+    await signed_in(client, demo)
+    path, page = await open_consent(client, consent_link(demo.client_id, CLIENT_REDIRECT_URI))
+    form = [
+        ("csrf_token", csrf_token(page)),
+        ("advertiser", str(demo.advertiser("Maison Lumière"))),
+    ]
+    if decision is not None:
+        form.append(("decision", decision))
+    response = await client.post(
+        path, content=urlencode(form), headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status_code == 400
+    assert "location" not in response.headers
+    assert (await client.get(path)).status_code == 200
+
+
 @pytest.mark.parametrize("csrf", [None, "", "wrong-token"], ids=["missing", "empty", "wrong"])
 async def test_decision_without_the_csrf_token_is_refused(
     client: httpx.AsyncClient, demo: Demo, csrf: str | None
@@ -517,6 +537,13 @@ async def test_consent_page_shows_app_service_domains_and_grantable_advertisers(
     assert "Competitor Corp" not in text
     assert f'value="{demo.advertiser("Competitor Corp")}"' not in page
     assert 'name="csrf_token"' in page
+    # The app's image, served as a raster type from our own origin.
+    image_path = f"/apps/{demo.app.app_id}/image"
+    assert f'src="{image_path}"' in page
+    image = await client.get(image_path)
+    assert image.status_code == 200
+    assert image.headers["content-type"] == "image/png"
+    assert image.content.startswith(b"\x89PNG")
 
 
 async def test_consent_handle_is_not_the_stored_value(

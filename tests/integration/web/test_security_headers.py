@@ -1,4 +1,4 @@
-"""Security headers on the pages a customer sees: strict CSP, no framing, no sniffing, no referrer."""
+"""Security headers on customer pages: strict CSP, no framing, no sniffing, no referrer."""
 
 from __future__ import annotations
 

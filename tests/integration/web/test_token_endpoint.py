@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consentry.clock import FixedClock
 from consentry.core.hashing import SecretHasher
+from consentry.core.model import AuthMethod
+from consentry.core.pkce import s256
 from consentry.storage.sql import tables as t
 from tests.conftest import CLIENT_REDIRECT_URI, ISSUER, Demo
 from tests.integration.conftest import Issued
@@ -437,6 +439,79 @@ async def test_redirect_uri_differing_from_the_consent_links_is_invalid_grant(
     assert_oauth_error(response, 400, "invalid_grant")
 
 
+# --- PKCE (RFC 7636 §4.6) ------------------------------------------------------------------
+
+VERIFIER = "v" * 20 + "-._~" + "0123456789" + "A" * 20
+
+
+async def pkce_code(client: httpx.AsyncClient, demo: Demo) -> str:
+    return await obtain_code(
+        client,
+        client_id=demo.client_id,
+        redirect_uri=CLIENT_REDIRECT_URI,
+        email=demo.customer_email,
+        password=demo.customer_password,
+        advertisers=[demo.advertiser("Maison Lumière")],
+        code_challenge=s256(VERIFIER),
+        code_challenge_method="S256",
+    )
+
+
+async def test_pkce_code_with_the_right_verifier_is_exchanged(
+    client: httpx.AsyncClient, demo: Demo
+) -> None:
+    code = await pkce_code(client, demo)
+    assert (await redeem(client, demo, code, code_verifier=VERIFIER)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "verifier",
+    [None, "w" * 54, "short", VERIFIER + "!"],
+    ids=["missing", "wrong", "too-short", "bad-characters"],
+)
+async def test_pkce_code_without_the_right_verifier_is_invalid_grant(
+    client: httpx.AsyncClient, demo: Demo, verifier: str | None
+) -> None:
+    code = await pkce_code(client, demo)
+    extra = {"code_verifier": verifier} if verifier is not None else {}
+    assert_oauth_error(await redeem(client, demo, code, **extra), 400, "invalid_grant")
+
+
+async def test_verifier_for_a_code_issued_without_challenge_is_invalid_grant(
+    client: httpx.AsyncClient, demo: Demo
+) -> None:
+    # A PKCE downgrade: the code was issued without code_challenge.
+    code = await new_code(client, demo)
+    assert_oauth_error(
+        await redeem(client, demo, code, code_verifier=VERIFIER), 400, "invalid_grant"
+    )
+
+
+async def test_client_credentials_app_cannot_redeem_codes(
+    client: httpx.AsyncClient,
+    demo: Demo,
+    engine: AsyncEngine,
+    hasher: SecretHasher,
+    clock: FixedClock,
+) -> None:
+    machine = await add_app(
+        engine,
+        hasher,
+        clock.now(),
+        redirect_uris=(CLIENT_REDIRECT_URI,),
+        auth_method=AuthMethod.CLIENT_CREDENTIALS,
+    )
+    code = await new_code(client, demo)
+    response = await exchange_code(
+        client,
+        code,
+        client_id=machine.client_id,
+        client_secret=machine.client_secret,
+        redirect_uri=CLIENT_REDIRECT_URI,
+    )
+    assert_oauth_error(response, 400, "unauthorized_client")
+
+
 # --- refresh tokens: rotated on use, 6 months ---------------------------------------------
 
 
@@ -472,7 +547,9 @@ async def test_old_refresh_token_after_the_reuse_window_revokes_the_grant(
     first = (await use_refresh(client, demo, issued.refresh_token)).json()
     clock.advance(REUSE_WINDOW + timedelta(seconds=1))
     assert_oauth_error(await use_refresh(client, demo, issued.refresh_token), 400, "invalid_grant")
-    assert_oauth_error(await use_refresh(client, demo, first["refresh_token"]), 400, "invalid_grant")
+    assert_oauth_error(
+        await use_refresh(client, demo, first["refresh_token"]), 400, "invalid_grant"
+    )
     me = await client.get("/2027-01/advertisers/me", headers=bearer(first["access_token"]))
     assert me.status_code == 401
 
@@ -629,13 +706,13 @@ async def test_codes_refresh_tokens_and_secrets_are_stored_only_as_hashes(
                     for name, secret in secrets.items():
                         if secret.encode() in blob:
                             found.append(f"{name} in {table.name}.{column.name}")
-        for table, column in [
-            (t.AuthorizationCode, t.AuthorizationCode.code_hash),
-            (t.RefreshToken, t.RefreshToken.token_hash),
-            (t.Credential, t.Credential.secret_hash),
-            (t.WebSession, t.WebSession.id_hash),
+        for hash_column in [
+            t.AuthorizationCode.code_hash,
+            t.RefreshToken.token_hash,
+            t.Credential.secret_hash,
+            t.WebSession.id_hash,
         ]:
-            hashes = list(await conn.scalars(select(column)))
-            assert hashes, table.__tablename__
-            assert all(len(bytes(h)) == 32 for h in hashes), table.__tablename__
+            hashes = list(await conn.scalars(select(hash_column)))
+            assert hashes, hash_column
+            assert all(len(bytes(h)) == 32 for h in hashes), hash_column
     assert found == []
