@@ -1,4 +1,4 @@
-"""`python -m bench [--quick]` runs the benchmark; `python -m bench profile` profiles consentry."""
+"""`python -m bench [--quick]`: the benchmark; `profile` and `statements`: where consentry's time goes."""
 
 from __future__ import annotations
 
@@ -17,7 +17,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
         prog="python -m bench",
         description="consentry vs node oidc-provider vs the raw ASGI ceiling, on this machine.",
     )
-    parser.add_argument("command", nargs="?", choices=["run", "profile"], default="run")
+    parser.add_argument(
+        "command",
+        nargs="?",
+        choices=["run", "profile", "statements"],
+        default="run",
+        help="run: the benchmark; profile: py-spy under load; statements: SQL per request",
+    )
     parser.add_argument("--quick", action="store_true", help="1 × 5 s after a 2 s warm-up")
     parser.add_argument("--runs", type=int, help="measured runs per scenario (default 3)")
     parser.add_argument("--seconds", type=int, help="length of a measured run (default 10)")
@@ -28,6 +34,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--scenarios", nargs="+", help="scenarios to measure (default: all)")
     parser.add_argument("--results", type=Path, default=RESULTS, help="where results go")
+    parser.add_argument(
+        "--requests", type=int, default=500, help="statements: requests per scenario"
+    )
     parser.add_argument(
         "--backend",
         choices=["sqlite", "postgresql"],
@@ -54,6 +63,10 @@ def main(argv: list[str]) -> int:
         connections=args.connections,
     )
     scenarios = scenario_names(args.scenarios)
+    if args.command == "statements":
+        from bench.statements import main_statements
+
+        return main_statements(max(1, min(args.requests, 20_000)))
     if args.command == "profile":
         from bench.profile import main_profile
 

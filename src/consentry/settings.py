@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     session_ttl_seconds: int = Field(default=12 * 3600, gt=0)
     access_token_leeway_seconds: int = Field(default=30, ge=0)
     # Security hardening (issue 4): the refresh grace window and token-endpoint throttling.
-    refresh_reuse_window_seconds: int = Field(default=30, ge=0)
+    refresh_reuse_window_seconds: int = Field(default=30, ge=0, le=300)
     client_auth_max_failures: int = Field(default=10, gt=0)
     client_auth_failure_window_seconds: int = Field(default=60, gt=0)
 

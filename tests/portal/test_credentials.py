@@ -7,6 +7,7 @@ import asyncio
 
 import pytest
 
+from consentry.audit.service import events_for_app
 from consentry.portal.accounts import Developer
 from consentry.portal.apps import AppForm
 from consentry.portal.errors import AlreadyExists, InvalidInput, LimitReached, NotFoundError
@@ -168,3 +169,19 @@ async def test_redirect_uris_of_another_organization_are_not_found(
             await credentials.add_redirect_uri(uow, rival, app_id, "https://evil.example/cb")
         with pytest.raises(NotFoundError):
             await credentials.remove_redirect_uri(uow, rival, app_id, added.id)
+
+
+async def test_creating_and_deleting_pairs_is_in_the_audit_trail(
+    services: Services, developer: Developer
+) -> None:
+    app_id = await create_app(services, developer)
+    async with unit(services) as uow:
+        created = await services.portal.credentials.create(uow, developer, app_id)
+        client_id = created.credential.client_id
+        await services.portal.credentials.delete(uow, developer, app_id, client_id)
+        events = await events_for_app(uow, app_id)
+    assert [(e.event.kind.value, e.event.client_id, e.event.user_id) for e in events] == [
+        ("credential.deleted", client_id, developer.id),
+        ("credential.created", client_id, developer.id),
+    ]
+    assert created.client_secret not in repr(events)

@@ -179,3 +179,33 @@ async def test_a_customer_grants_through_the_signed_link_in_the_browser_flow(
     assert granted.status_code == 200 and "Access granted" in granted.text
     again = await client.get(opened.headers["location"])
     assert again.status_code == 400 and "already used" in again.text
+
+
+async def test_the_app_reads_the_granted_advertisers_with_client_credentials(
+    client: httpx.AsyncClient, services: Services, demo: Demo, demo_developer: Developer
+) -> None:
+    """The portal's signed link, end to end with the client-credentials grant (another module)."""
+    app_id, url = await _signed_cc_link(services, demo_developer)
+    async with unit(services) as uow:
+        pair = await services.portal.credentials.create(uow, demo_developer, app_id)
+        customer = await uow.users.get(demo.app.customer_id)
+        assert customer is not None
+        nonce, mac = _nonce_and_mac(url)
+        chosen = str(demo.advertiser("Riverside Grocers"))
+        await services.portal.links.approve(uow, nonce, mac, customer, [chosen])
+    token = await client.post(
+        "/oauth2/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": pair.credential.client_id,
+            "client_secret": pair.client_secret,
+        },
+    )
+    assert token.status_code == 200, token.text
+    assert token.json()["refresh_token"] is None
+    me = await client.get(
+        "/2027-01/advertisers/me",
+        headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+    )
+    assert me.status_code == 200, me.text
+    assert [a["id"] for a in me.json()["data"]] == [chosen]

@@ -19,13 +19,13 @@ from typer.testing import CliRunner
 from consentry.audit.service import events_for_app, verify_chain
 from consentry.cli.main import app as cli
 from consentry.clock import FixedClock
-from consentry.core.audit import GENESIS_HASH, AuditKind, canonical_json, record
+from consentry.core.audit import GENESIS_HASH, AuditKind, BrokenLink, canonical_json, record
 from consentry.settings import Settings
 from consentry.storage.sql.engine import create_engine
 from consentry.storage.sql.repositories import SqlUnitOfWork
 from tests.conftest import Demo
 from tests.security.conftest import audit_events
-from tests.support.flow import sign_in
+from tests.support.flow import csrf_token, sign_in
 
 EVENTS = 6
 
@@ -44,7 +44,7 @@ async def append_events(engine: AsyncEngine, clock: FixedClock, count: int = EVE
             )
 
 
-async def verify(engine: AsyncEngine) -> tuple[int, object]:
+async def verify(engine: AsyncEngine) -> tuple[int, BrokenLink | None]:
     async with SqlUnitOfWork(engine) as uow:
         return await verify_chain(uow)
 
@@ -147,8 +147,6 @@ async def test_sign_ins_are_audited(
     client: httpx.AsyncClient, demo: Demo, engine: AsyncEngine
 ) -> None:
     page = await client.get("/login")
-    from tests.support.flow import csrf_token
-
     await client.post(
         "/login",
         data={"csrf_token": csrf_token(page.text), "email": demo.customer_email, "password": "x"},

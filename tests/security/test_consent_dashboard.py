@@ -8,11 +8,16 @@ from __future__ import annotations
 import re
 
 import httpx
+from fastapi import FastAPI
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consentry.clock import FixedClock
 from consentry.core.audit import AuditKind
+from consentry.core.hashing import SecretHasher
+from consentry.passwords import hash_password
 from consentry.settings import Settings
+from consentry.storage.sql import tables as t
 from tests.conftest import CLIENT_REDIRECT_URI, ISSUER, Demo
 from tests.security.conftest import (
     Issued,
@@ -24,7 +29,7 @@ from tests.security.conftest import (
     granted_ids,
     second_node,
 )
-from tests.support.flow import consent_link, csrf_token, open_consent, refresh, sign_in
+from tests.support.flow import consent_link, csrf_token, decide, open_consent, refresh, sign_in
 
 GRANT_ID = re.compile(r'data-grant="([0-9a-f]+)"')
 
@@ -56,8 +61,6 @@ async def test_dashboard_lists_each_grant_with_its_details(
     client: httpx.AsyncClient,
     demo: Demo,
     issued: Issued,
-    engine: AsyncEngine,
-    hasher: object,
     clock: FixedClock,
 ) -> None:
     html = await dashboard(client)
@@ -75,9 +78,13 @@ async def test_dashboard_lists_each_grant_with_its_details(
 
 
 async def test_dashboard_shows_app_level_grants_too(
-    client: httpx.AsyncClient, demo: Demo, engine: AsyncEngine, hasher: object, clock: FixedClock
+    client: httpx.AsyncClient,
+    demo: Demo,
+    engine: AsyncEngine,
+    hasher: SecretHasher,
+    clock: FixedClock,
 ) -> None:
-    app = await add_cc_app(engine, hasher, clock.now())  # type: ignore[arg-type]
+    app = await add_cc_app(engine, hasher, clock.now())
     await add_app_grant(
         engine,
         app_id=app.app_id,
@@ -170,11 +177,18 @@ async def test_revocation_needs_the_csrf_token(
 
 
 async def test_a_customer_cannot_revoke_someone_elses_grant(
-    client: httpx.AsyncClient, demo: Demo, issued: Issued, engine: AsyncEngine, clock: FixedClock
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    demo: Demo,
+    issued: Issued,
+    engine: AsyncEngine,
+    clock: FixedClock,
 ) -> None:
     [grant_id] = GRANT_ID.findall(await dashboard(client))
     other_user = await _other_customer(engine, clock)
-    async with httpx.AsyncClient(transport=client._transport, base_url=ISSUER) as stranger:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=ISSUER
+    ) as stranger:
         await sign_in(stranger, other_user, "another-password-123")
         html = await dashboard(stranger)
 
@@ -202,10 +216,10 @@ async def test_first_consent_preselects_nothing(client: httpx.AsyncClient, demo:
 
 
 async def test_sign_out_everywhere_ends_every_session(
-    client: httpx.AsyncClient, demo: Demo, engine: AsyncEngine
+    client: httpx.AsyncClient, app: FastAPI, demo: Demo, engine: AsyncEngine
 ) -> None:
     await sign_in(client, demo.customer_email, demo.customer_password)
-    async with httpx.AsyncClient(transport=client._transport, base_url=ISSUER) as laptop:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ISSUER) as laptop:
         await sign_in(laptop, demo.customer_email, demo.customer_password)
         html = await dashboard(client)
 
@@ -222,8 +236,6 @@ async def test_consent_decisions_are_audited(
     client: httpx.AsyncClient, demo: Demo, engine: AsyncEngine
 ) -> None:
     issued = await code_flow(client, demo, [demo.advertiser("Riverside Grocers")])
-    from tests.support.flow import decide
-
     path, html = await open_consent(client, consent_link(demo.client_id, CLIENT_REDIRECT_URI))
     await decide(client, path, html, "deny", [])
 
@@ -235,11 +247,6 @@ async def test_consent_decisions_are_audited(
 
 
 async def _other_customer(engine: AsyncEngine, clock: FixedClock) -> str:
-    from sqlalchemy import insert
-
-    from consentry.passwords import hash_password
-    from consentry.storage.sql import tables as t
-
     email = "someone.else@demo.consentry.test"
     async with engine.begin() as conn:
         await conn.execute(

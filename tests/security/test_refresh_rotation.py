@@ -10,7 +10,7 @@ import asyncio
 from datetime import timedelta
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consentry.clock import FixedClock
@@ -22,6 +22,7 @@ from consentry.web.app import successor_sealer_from
 from tests.conftest import Demo
 from tests.security.conftest import Issued, audit_events, granted_ids, second_node
 from tests.support.flow import refresh
+from tests.support.world import add_credential_pair
 
 ATTEMPTS = 6
 
@@ -95,7 +96,7 @@ async def test_grace_replay_after_revocation_is_refused(
 ) -> None:
     await use(client, demo, issued.refresh_token)
     async with engine.begin() as conn:
-        await conn.execute(t.Grant.__table__.update().values(revoked_at=clock.now()))
+        await conn.execute(update(t.Grant).values(revoked_at=clock.now()))
 
     replay = await use(client, demo, issued.refresh_token)
 
@@ -110,8 +111,6 @@ async def test_a_rotated_token_presented_by_another_client_is_refused_without_re
     hasher: SecretHasher,
     clock: FixedClock,
 ) -> None:
-    from tests.support.world import add_credential_pair
-
     other = await add_credential_pair(engine, hasher, demo.app.app_id, clock.now())
     _, successor = pair(await use(client, demo, issued.refresh_token))
 

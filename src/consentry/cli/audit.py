@@ -11,12 +11,20 @@ from consentry.audit.service import all_events, events_for_app, verify_chain
 from consentry.cli.keys import in_transaction
 from consentry.core.audit import BrokenLink, StoredAuditEvent
 from consentry.settings import Settings
+from consentry.storage.repositories import UnitOfWork
 
 audit_app = typer.Typer(help="Read and verify the audit trail.", no_args_is_help=True)
 
 
-async def verify(settings: Settings) -> tuple[int, BrokenLink | None]:
-    return await in_transaction(settings, verify_chain)
+async def verify(settings: Settings) -> tuple[int, BrokenLink | None, str]:
+    """(events checked, first broken link, head hash to note down as an external anchor)."""
+
+    async def work(uow: UnitOfWork) -> tuple[int, BrokenLink | None, str]:
+        checked, broken = await verify_chain(uow)
+        _, head_hash = await uow.audit.head()
+        return checked, broken, head_hash
+
+    return await in_transaction(settings, work)
 
 
 async def events(settings: Settings, app_id: int | None, limit: int) -> list[StoredAuditEvent]:
@@ -41,11 +49,11 @@ def describe(stored: StoredAuditEvent) -> str:
 @audit_app.command("verify")
 def verify_command() -> None:
     """Walk the chain; exit 1 and name the first broken link if any event was tampered with."""
-    checked, broken = asyncio.run(verify(Settings()))
+    checked, broken, head_hash = asyncio.run(verify(Settings()))
     if broken is not None:
         typer.echo(f"BROKEN at event {broken.seq}: {broken.reason} ({checked} verified before)")
         raise typer.Exit(code=1)
-    typer.echo(f"audit chain intact: {checked} events verified")
+    typer.echo(f"audit chain intact: {checked} events verified; head {head_hash}")
 
 
 @audit_app.command("list")

@@ -54,11 +54,11 @@ async def login(request: Request, services: ServicesDep) -> Response:
                 )
             except LoginThrottled as refusal:
                 throttled = refusal
-        if csrf_ok and throttled is None:
-            now = services.clock.now()
-            await record_sign_in(uow, email=email, user=user, at=now, surface="consent")
+        now = services.clock.now()
         if user is None or active is None:
             retry = active or await services.sessions.start(uow, user_id=None)
+            if csrf_ok and throttled is None:  # audited last: it locks the chain head
+                await record_sign_in(uow, email=email, user=None, at=now, surface="consent")
             error = "Incorrect e-mail or password." if csrf_ok else "Your form expired; try again."
             status, headers = (401 if csrf_ok else 400), dict(NO_STORE)
             if throttled is not None:  # refused before the password was checked
@@ -76,6 +76,7 @@ async def login(request: Request, services: ServicesDep) -> Response:
         # Session fixation defence: the signed-in session gets a brand-new id.
         await services.sessions.end(uow, active)
         signed_in = await services.sessions.start(uow, user_id=user.id)
+        await record_sign_in(uow, email=email, user=user, at=now, surface="consent")
     response = RedirectResponse(next_path, status_code=303, headers=NO_STORE)
     services.sessions.set_cookie(response, signed_in)
     return response

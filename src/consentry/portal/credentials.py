@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from consentry.clock import Clock
+from consentry.core.audit import AuditKind, record
 from consentry.core.hashing import SecretHasher, new_identifier, new_secret
 from consentry.core.model import App, AuthMethod, Credential
 from consentry.core.redirect_uris import RedirectUriRejected, normalize_redirect_uri
@@ -59,8 +60,17 @@ class CredentialService:
                 field="credentials",
             )
         secret = new_secret()
+        now = self._clock.now()
         credential = await uow.credentials.add(
-            app.id, new_identifier(), self._hasher.hash(secret), label, self._clock.now()
+            app.id, new_identifier(), self._hasher.hash(secret), label, now
+        )
+        await record(
+            uow,
+            AuditKind.CREDENTIAL_CREATED,
+            at=now,
+            app_id=app.id,
+            user_id=developer.id,
+            client_id=credential.client_id,
         )
         return NewCredential(credential, secret)
 
@@ -81,6 +91,14 @@ class CredentialService:
         app = await self._locked_app(uow, developer, app_id)
         if not await uow.credentials.delete(app.id, client_id):
             raise NotFoundError("There is no such credential pair for this app.")
+        await record(
+            uow,
+            AuditKind.CREDENTIAL_DELETED,
+            at=self._clock.now(),
+            app_id=app.id,
+            user_id=developer.id,
+            client_id=client_id,
+        )
 
     async def add_redirect_uri(
         self, uow: PortalUnitOfWork, developer: Developer, app_id: int, uri: str

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from consentry.clock import Clock
+from consentry.core.audit import AuditKind, record
 from consentry.core.authorize import UNKNOWN_CLIENT
 from consentry.core.hashing import SecretHasher, new_identifier, new_secret
 from consentry.core.model import App, AuthMethod, PortfolioEntry, User
@@ -168,4 +169,13 @@ class ConsentLinkService:
             created_at=now,
         )
         await uow.consent_links.record_grant(nonce_hash, grant)
+        await record(
+            uow,
+            AuditKind.CONSENT_GRANTED,
+            at=now,
+            app_id=view.app.id,
+            user_id=user.id,
+            grant_id=grant.id,
+            detail={"via": "signed consent link", "advertisers": str(len(chosen))},
+        )
         return LinkApproval(view.app, grant)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
+from consentry.audit.service import record_sign_in
 from consentry.consent.login import safe_next
 from consentry.consent.throttle import LoginThrottled
 from consentry.portal.accounts import SignUpForm
@@ -61,6 +62,9 @@ async def login(request: Request, services: ServicesDep) -> Response:
             except LoginThrottled as throttled:
                 user, status, error = None, 429, str(throttled)
                 headers = {"Retry-After": str(throttled.retry_after)}
+            else:
+                now = services.clock.now()
+                await record_sign_in(uow, email=email, user=user, at=now, surface="portal")
             if user is not None and user.organization_id is None:
                 user, status, error = None, 403, NOT_DEVELOPER
             if user is not None:

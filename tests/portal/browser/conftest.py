@@ -81,8 +81,8 @@ async def seeded(database_url: str, port: int) -> Demo:
         environment="test",
         database_url=database_url,
         issuer=f"http://localhost:{port}",
-        secret_key=TEST_SECRET,  # type: ignore[arg-type]
-        _env_file=None,  # type: ignore[call-arg]
+        secret_key=TEST_SECRET,
+        _env_file=None,
     )
     engine = create_engine(database_url)
     try:

@@ -15,7 +15,7 @@ from pydantic import Field
 from starlette.responses import Response
 
 from consentry.core.scopes import MARKETING_SOLUTIONS
-from consentry.partner_api.context import PartnerDep, partner_call
+from consentry.partner_api.context import PartnerDep, parse_ids, partner_call
 from consentry.partner_api.errors import InvalidRequestBody
 from consentry.partner_api.marketing.report import DIMENSIONS, METRICS, build_report, unsupported
 from consentry.partner_api.schemas import Strict, documented
@@ -77,9 +77,7 @@ async def statistics_report(
     async with partner_call(request, services, partner, READ) as call:
         _check(query)
         advertiser_ids = call.advertisers_in(wanted)
-        ad_set_ids = None
-        if query.adSetIds is not None:
-            ad_set_ids = tuple(int(i) for i in query.adSetIds if i.isascii() and i.isdigit())
+        ad_set_ids = parse_ids(query.adSetIds) if query.adSetIds is not None else None
         rows = await call.data.statistics.rows(
             advertiser_ids, query.startDate.date(), query.endDate.date(), ad_set_ids
         )

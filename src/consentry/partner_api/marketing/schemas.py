@@ -7,12 +7,15 @@ consentry can apply.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from consentry.partner_api.schemas import Problem, Strict
+
+MAX_ALGEBRA_CHARS = 10_000
 
 
 class Envelope(Strict):
@@ -215,6 +218,13 @@ class AudienceCreate(Strict):
     name: str = Field(min_length=1, max_length=255)
     description: str = Field(default="", max_length=1000)
     algebra: dict[str, Any]
+
+    @field_validator("algebra")
+    @classmethod
+    def _algebra_is_small(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if len(json.dumps(value)) > MAX_ALGEBRA_CHARS:
+            raise ValueError("the audience algebra is too large")
+        return value
 
 
 class AudienceCreateResource(Strict):

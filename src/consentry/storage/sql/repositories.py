@@ -305,17 +305,42 @@ class SqlGrantRepository:
         )
 
     async def app_level(self, app_id: int) -> list[model.Grant]:
-        ids = await self._conn.scalars(
-            select(grants.c.id)
-            .where(
-                grants.c.app_id == app_id,
-                grants.c.credential_id.is_(None),
-                grants.c.revoked_at.is_(None),
+        rows = list(
+            await self._conn.execute(
+                select(grants)
+                .where(
+                    grants.c.app_id == app_id,
+                    grants.c.credential_id.is_(None),
+                    grants.c.revoked_at.is_(None),
+                )
+                .order_by(grants.c.created_at, grants.c.id)
             )
-            .order_by(grants.c.created_at, grants.c.id)
         )
-        found = [await self.get(grant_id) for grant_id in list(ids)]
-        return [grant for grant in found if grant is not None]
+        granted: dict[str, list[int]] = {row.id: [] for row in rows}
+        if rows:
+            pairs = await self._conn.execute(
+                select(grant_advertisers.c.grant_id, grant_advertisers.c.advertiser_id)
+                .where(
+                    grant_advertisers.c.grant_id.in_(list(granted)),
+                    grant_advertisers.c.revoked_at.is_(None),
+                )
+                .order_by(grant_advertisers.c.advertiser_id)
+            )
+            for grant_id, advertiser_id in pairs:
+                granted[grant_id].append(advertiser_id)
+        return [
+            model.Grant(
+                id=row.id,
+                user_id=row.user_id,
+                credential_id=row.credential_id,
+                app_id=row.app_id,
+                scopes=_scopes(row.scopes),
+                advertiser_ids=tuple(granted[row.id]),
+                created_at=row.created_at,
+                revoked_at=row.revoked_at,
+            )
+            for row in rows
+        ]
 
 
 def _code(row: Row[Any]) -> model.AuthorizationCode:
