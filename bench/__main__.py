@@ -1,4 +1,4 @@
-"""`python -m bench [--quick]`: the benchmark; `profile` and `statements`: where consentry's time goes."""
+"""`python -m bench`: the benchmark; `profile` and `statements`: where consentry's time goes."""
 
 from __future__ import annotations
 

@@ -37,7 +37,8 @@ def add_ratios(rows: list[Row]) -> None:
 
 
 def _ratios(median: Row, reference: Row) -> Row:
-    return {m: _ratio(median[m], reference[m]) for m in ("rps", "p50_ms", "p99_ms")}
+    metrics = ("rps", "p50_ms", "p99_ms", "cpu_ms")
+    return {m: _ratio(median.get(m) or 0.0, reference.get(m) or 0.0) for m in metrics}
 
 
 def check_targets(rows: list[Row], previous: list[Row] | None) -> list[Row]:
@@ -161,8 +162,8 @@ def markdown(data: dict[str, Any], chart_name: str | None) -> str:
         "else the machine was doing.",
         "",
         "| scenario | server | req/s | p50 ms | p99 ms | CPU ms/req | req/s ÷ oidc | p50 ÷ oidc "
-        "| p99 ÷ oidc | req/s ÷ ceiling | p50 ÷ ceiling | p99 ÷ ceiling | status |",
-        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+        "| p99 ÷ oidc | CPU ÷ oidc | req/s ÷ ceiling | p50 ÷ ceiling | p99 ÷ ceiling | status |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
     order = {name: i for i, name in enumerate(TARGET_ORDER)}
     scenario_order = {s.name: i for i, s in enumerate(ALL)}
@@ -178,6 +179,7 @@ def markdown(data: dict[str, Any], chart_name: str | None) -> str:
             f"| {_fmt(median.get('rps'), 0)} | {_fmt(median.get('p50_ms'))} "
             f"| {_fmt(median.get('p99_ms'))} | {_fmt(median.get('cpu_ms'), 3)} "
             f"| {_fmt(oidc.get('rps'))} | {_fmt(oidc.get('p50_ms'))} | {_fmt(oidc.get('p99_ms'))} "
+            f"| {_fmt(oidc.get('cpu_ms'), 1)} "
             f"| {_fmt(ceiling.get('rps'), 3)} | {_fmt(ceiling.get('p50_ms'))} "
             f"| {_fmt(ceiling.get('p99_ms'))} | {status} |"
         )

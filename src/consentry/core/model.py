@@ -111,7 +111,7 @@ class Grant:
 
     id: str
     user_id: int | None
-    credential_id: int
+    credential_id: int | None  # None: an app-level grant (client-credentials consent link)
     app_id: int
     scopes: tuple[str, ...]
     advertiser_ids: tuple[int, ...]
