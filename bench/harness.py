@@ -92,6 +92,7 @@ def run(options: Options) -> int:
                             failures.append(f"{name} could not start: {error!r}"[:2000])
                             continue
                         outcomes.append(runner.measure(target, scenario))
+    discard_bulk(work)
     rows = [outcome.as_dict() for outcome in outcomes]
     report.add_ratios(rows)
     options.results_dir.mkdir(parents=True, exist_ok=True)
@@ -124,6 +125,12 @@ def run(options: Options) -> int:
     print("\n" + markdown, flush=True)
     print(f"results: {json_path.with_suffix('')}.*", flush=True)
     return 2 if failures or any(o.status == "error" for o in outcomes) else 0
+
+
+def discard_bulk(work: Path) -> None:
+    """Drop the pools and databases of a finished run (hundreds of MB); keep its logs."""
+    for name in ("pools", "sqlite", "postgresql"):
+        shutil.rmtree(work / name, ignore_errors=True)
 
 
 def background_cpu_percent(seconds: float = 1.0) -> list[float]:

@@ -12,10 +12,11 @@ import re
 import shutil
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.harness import BENCH, build_target
+from bench.harness import BENCH, build_target, discard_bulk
 from bench.processes import BenchError, Supervisor
 from bench.runner import Plan, ScenarioRunner
 from bench.scenarios import Scenario
@@ -34,9 +35,23 @@ def py_spy() -> str:
     return found
 
 
-def summarise(raw: Path) -> tuple[int, list[tuple[str, int]], list[tuple[str, int]]]:
-    """Total samples, then the top functions by own and by inclusive samples."""
+@dataclass(frozen=True, slots=True)
+class Summary:
+    total: int
+    own: list[tuple[str, int]]  # functions with the most samples on top of the stack
+    packages: list[tuple[str, int]]  # own samples per top-level package
+    consentry: list[tuple[str, int]]  # consentry's functions, by samples anywhere on the stack
+
+
+def _package(frame: str) -> str:
+    """`Connection._execute (aiosqlite/core.py)` -> `aiosqlite`."""
+    where = frame.rpartition("(")[2].rstrip(")")
+    return re.split(r"[/.]", where, maxsplit=1)[0] or where
+
+
+def summarise(raw: Path) -> Summary:
     own: Counter[str] = Counter()
+    packages: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
     total = 0
     for line in raw.read_text(errors="replace").splitlines():
@@ -49,9 +64,13 @@ def summarise(raw: Path) -> tuple[int, list[tuple[str, int]], list[tuple[str, in
             continue
         total += count
         own[frames[-1]] += count
+        packages[_package(frames[-1])] += count
         for frame in set(frames):
-            inclusive[frame] += count
-    return total, own.most_common(TOP), inclusive.most_common(TOP)
+            if "(consentry/" in frame:
+                inclusive[frame] += count
+    return Summary(
+        total, own.most_common(TOP), packages.most_common(12), inclusive.most_common(TOP)
+    )
 
 
 def _table(title: str, rows: list[tuple[str, int]], total: int) -> list[str]:
@@ -88,12 +107,17 @@ def _profile(
     supervisor.stop(sampler)
     if not raw.exists():
         raise BenchError(f"py-spy wrote no profile:\n{sampler.tail()}")
-    total, own, inclusive = summarise(raw)
+    summary = summarise(raw)
+    total = max(summary.total, 1)
     return [
-        f"### {scenario.name}: {result.rps:.0f} req/s under the profiler, {total} samples",
+        f"### {scenario.name}: {result.rps:.0f} req/s under the profiler, {summary.total} "
+        f"samples in {plan.seconds} s at 100 Hz ({summary.total / plan.seconds:.0f} % GIL busy)",
         "",
-        *_table("Own time (top of the stack)", own, max(total, 1)),
-        *_table("Inclusive time (anywhere on the stack)", inclusive, max(total, 1)),
+        *_table("Own time by package", summary.packages, total),
+        *_table("Own time (top of the stack)", summary.own, total),
+        *_table(
+            "consentry's functions, inclusive (anywhere on the stack)", summary.consentry, total
+        ),
     ]
 
 
@@ -119,6 +143,8 @@ def main_profile(backend: str, scenarios: tuple[str, ...], plan: Plan, results_d
     except BenchError as error:
         print(f"profile failed: {error}", file=sys.stderr)
         return 1
+    finally:
+        discard_bulk(work)
     results_dir.mkdir(parents=True, exist_ok=True)
     out = results_dir / f"{stamp}-profile.md"
     out.write_text("\n".join(sections) + "\n")
