@@ -35,6 +35,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--scenarios", nargs="+", help="scenarios to measure (default: all)")
     parser.add_argument("--results", type=Path, default=RESULTS, help="where results go")
     parser.add_argument(
+        "--wait-quiet",
+        type=int,
+        default=0,
+        metavar="SECONDS",
+        help="first wait up to this long for other processes to leave the cores idle",
+    )
+    parser.add_argument(
         "--requests", type=int, default=500, help="statements: requests per scenario"
     )
     parser.add_argument(
@@ -72,7 +79,8 @@ def main(argv: list[str]) -> int:
 
         return main_profile(args.backend, scenarios, plan, args.results)
     targets = tuple(t for t in TARGETS if t in args.targets)
-    return main_run(Options(plan, targets, scenarios, args.results))
+    wait = max(0, min(args.wait_quiet, 3600))
+    return main_run(Options(plan, targets, scenarios, args.results, wait))
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ class Options:
     targets: tuple[str, ...]
     scenarios: tuple[str, ...]
     results_dir: Path
+    wait_quiet_seconds: int = 0
 
 
 def build_target(name: str, supervisor: Supervisor, work: Path) -> Target:
@@ -62,7 +63,7 @@ def run(options: Options) -> int:
     if (os.cpu_count() or 1) < 2 or shutil.which("taskset") is None:
         raise BenchError("needs 2 cores and taskset (util-linux): server and load get one each")
     wrk = ensure_wrk()
-    background = background_cpu_percent()
+    background = wait_until_quiet(options.wait_quiet_seconds)
     print(f"background CPU per core before the run: {background} %", flush=True)
     outcomes: list[Outcome] = []
     failures: list[str] = []
@@ -131,6 +132,17 @@ def discard_bulk(work: Path) -> None:
     """Drop the pools and databases of a finished run (hundreds of MB); keep its logs."""
     for name in ("pools", "sqlite", "postgresql"):
         shutil.rmtree(work / name, ignore_errors=True)
+
+
+def wait_until_quiet(limit_seconds: int, busy_percent: float = 25.0) -> list[float]:
+    """Wait up to `limit_seconds` for every core to be less than `busy_percent` busy."""
+    deadline = time.monotonic() + limit_seconds
+    busy = background_cpu_percent()
+    while max(busy) >= busy_percent and time.monotonic() < deadline:
+        print(f"machine busy ({busy} % per core): waiting for it to quieten", flush=True)
+        time.sleep(4)
+        busy = background_cpu_percent()
+    return busy
 
 
 def background_cpu_percent(seconds: float = 1.0) -> list[float]:

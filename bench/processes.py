@@ -1,8 +1,10 @@
 """Every process the benchmark starts, and the guarantee that each one is stopped again.
 
 Each child runs in its own session (process group), so stopping it also stops what it forked
-(PostgreSQL's backends, npm's children). `Supervisor.close` runs from a `finally`, from `atexit`
-and on SIGTERM/SIGHUP; it signals only the process groups it started.
+(PostgreSQL's backends, npm's children). `Supervisor.close` runs from a `finally` and from
+`atexit`; SIGINT, SIGTERM and SIGHUP become KeyboardInterrupt (also inside `asyncio.run`, whose own
+SIGINT handling a coroutine can swallow) and are ignored once closing has begun. It signals only the
+process groups it started.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ class Supervisor:
 
     def __enter__(self) -> Self:
         atexit.register(self.close)
-        for signum in (signal.SIGTERM, signal.SIGHUP):
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, self._on_signal)
         return self
 
@@ -68,7 +70,8 @@ class Supervisor:
         self.close()
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
+        if not self._closed:  # a second Ctrl-C must not cut the cleanup short
+            raise KeyboardInterrupt(f"signal {signum}")
 
     def start(
         self,

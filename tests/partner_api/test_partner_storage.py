@@ -44,6 +44,8 @@ def table_names(url: str) -> set[str]:
 
 def test_migration_0004_downgrades_alone_and_upgrades_again(database_url: str) -> None:
     assert PARTNER_TABLES <= table_names(database_url)
+    # Undo the merge revision (down to the security head), then the partner branch alone.
+    migrate.downgrade(database_url, "0003")
     migrate.downgrade(database_url, "partner@-1")
     left = table_names(database_url)
     assert not PARTNER_TABLES & left and {"apps", "grants", "advertisers"} <= left
