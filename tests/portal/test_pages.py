@@ -110,7 +110,10 @@ async def test_credentials_secret_is_shown_once_and_deletion_is_confirmed(
         f"{path}/credentials/{client_id.group(1)}/delete", data={"csrf_token": csrf}
     )
     assert deleted.status_code == 303
-    assert client_id.group(1) not in (await client.get(path)).text
+    after = (await client.get(path)).text
+    credentials_section, audit_section = after.split('id="audit"', 1)
+    assert client_id.group(1) not in credentials_section
+    assert "credential.deleted" in audit_section  # the audit trail still names the deleted pair
     for _ in range(5):
         await client.post(f"{path}/credentials", data={"csrf_token": csrf})
     sixth = await client.post(f"{path}/credentials", data={"csrf_token": csrf})
@@ -247,3 +250,14 @@ async def test_every_form_on_the_app_page_carries_the_sessions_csrf_token(
         assert forms, page_path
         for form in forms:
             assert f'name="csrf_token" value="{csrf}"' in form, (page_path, form[:200])
+
+
+async def test_the_app_page_shows_the_apps_security_events_to_its_owners(
+    client: httpx.AsyncClient,
+) -> None:
+    csrf = await _sign_up(client)
+    path = _app_path(await _create_app(client, csrf))
+    assert 'id="no-events"' in (await client.get(path)).text
+    await client.post(f"{path}/credentials", data={"csrf_token": csrf, "label": "ci"})
+    events = (await client.get(path)).text.split('id="audit"', 1)[1]
+    assert "credential.created" in events

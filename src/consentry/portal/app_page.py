@@ -10,12 +10,15 @@ from collections.abc import Mapping
 from starlette.requests import Request
 from starlette.responses import Response
 
+from consentry.audit.service import events_for_app
 from consentry.core.scopes import SERVICES
 from consentry.portal.credentials import MAX_CREDENTIALS, MAX_REDIRECT_URIS
 from consentry.portal.errors import PortalError
 from consentry.portal.web import SignedIn, render
 from consentry.storage.portal import PortalUnitOfWork
 from consentry.web.services import Services
+
+AUDIT_EVENTS_SHOWN = 25
 
 
 async def render_app_page(
@@ -31,6 +34,8 @@ async def render_app_page(
 ) -> Response:
     """The app page; `extra` carries one-time content (a new secret, a built consent link)."""
     details = await services.portal.apps.details(uow, current.developer, app_id)
+    # Only the app's owners reach this point: `details` answers 404 for another organization.
+    events = await events_for_app(uow, details.app.id, limit=AUDIT_EVENTS_SHOWN)
     context = {
         "details": details,
         "app": details.app,
@@ -40,6 +45,7 @@ async def render_app_page(
         "max_credentials": MAX_CREDENTIALS,
         "max_redirect_uris": MAX_REDIRECT_URIS,
         "issuer": services.settings.issuer,
+        "audit_events": events,
         **extra,
     }
     return render(
