@@ -23,6 +23,9 @@ test-deps:
 test: install test-deps
 	@scripts/test
 
+bench: install
+	@bench/run
+
 check: install
 	@scripts/check
 

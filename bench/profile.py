@@ -73,8 +73,10 @@ def summarise(raw: Path) -> Summary:
     )
 
 
-def _table(title: str, rows: list[tuple[str, int]], total: int) -> list[str]:
-    lines = [f"#### {title}", "", "| % of samples | function (file) |", "|--:|---|"]
+def _table(
+    title: str, rows: list[tuple[str, int]], total: int, what: str = "function (file)"
+) -> list[str]:
+    lines = [f"#### {title}", "", f"| % of samples | {what} |", "|--:|---|"]
     lines += [f"| {100 * n / total:.1f} | `{frame}` |" for frame, n in rows]
     return [*lines, ""]
 
@@ -113,7 +115,7 @@ def _profile(
         f"### {scenario.name}: {result.rps:.0f} req/s under the profiler, {summary.total} "
         f"samples in {plan.seconds} s at 100 Hz ({summary.total / plan.seconds:.0f} % GIL busy)",
         "",
-        *_table("Own time by package", summary.packages, total),
+        *_table("Own time by package", summary.packages, total, "package"),
         *_table("Own time (top of the stack)", summary.own, total),
         *_table(
             "consentry's functions, inclusive (anywhere on the stack)", summary.consentry, total

@@ -158,8 +158,8 @@ def markdown(data: dict[str, Any], chart_name: str | None) -> str:
         "Ratios are value ÷ reference measured in the same run: for req/s higher is better, "
         "for latency lower is better. CPU ms/req is the server process's CPU time during the "
         "runs ÷ the requests it answered (all its threads; PostgreSQL's own processes not "
-        "included): 1000 ÷ it is what the server could answer on a core of its own, whatever "
-        "else the machine was doing.",
+        "included): 1000 ÷ it is roughly what the server could answer on a core of its own; it "
+        "moves much less with the machine's other load than req/s does.",
         "",
         "| scenario | server | req/s | p50 ms | p99 ms | CPU ms/req | req/s ÷ oidc | p50 ÷ oidc "
         "| p99 ÷ oidc | CPU ÷ oidc | req/s ÷ ceiling | p50 ÷ ceiling | p99 ÷ ceiling | status |",

@@ -99,8 +99,14 @@ class KeyRing:
             self._loaded_at = self._clock.now().timestamp()
 
     async def _fresh(self) -> None:
-        now = self._clock.now().timestamp()
-        if self._loaded_at is None or now - self._loaded_at > CACHE_TTL.total_seconds():
+        if self._loaded_at is None:
+            await self._load()
+            return
+        stale = self._clock.now().timestamp() - self._loaded_at > CACHE_TTL.total_seconds()
+        # One request reloads a stale ring; the others go on with the cached keys instead of
+        # queueing on the lock while holding their own database connections (which, with a
+        # full pool, would leave the reloader no connection to reload with).
+        if stale and not self._lock.locked():
             await self._load()
 
     async def sign(self, claims: Mapping[str, object]) -> str:

@@ -37,7 +37,7 @@ class PartnerComponents:
     versions: VersionPolicy
 
 
-def get_partner(request: Request) -> PartnerComponents:
+async def get_partner(request: Request) -> PartnerComponents:
     return cast(PartnerComponents, request.app.state.partner)
 
 

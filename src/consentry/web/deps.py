@@ -13,4 +13,9 @@ def get_services(request: Request) -> Services:
     return cast(Services, request.app.state.services)
 
 
-ServicesDep = Annotated[Services, Depends(get_services)]
+async def _services(request: Request) -> Services:
+    # async, so FastAPI calls it on the event loop instead of handing it to its thread pool.
+    return get_services(request)
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
