@@ -182,6 +182,11 @@ class ConsentryClient:
     def api_version(self) -> str:
         return self._api_version
 
+    @property
+    def issuer(self) -> str:
+        """The `iss` consentry puts in every authorization response (RFC 9207)."""
+        return self._base
+
     def consent_link(self, *, state: str, code_challenge: str) -> str:
         """The URL the browser is sent to so the user can grant (or deny) access."""
         query = urlencode(

@@ -130,6 +130,17 @@ class Pages:
             )
         request.session.pop(STATE_KEY, None)
         verifier = request.session.pop(VERIFIER_KEY, None)
+        # RFC 9207 §2.4: consentry always sends `iss`; a response without it, or from another
+        # issuer, may be a mix-up attack and is refused.
+        if params.get("iss") != self.consentry.issuer:
+            return self.views.error(
+                request,
+                status_code=400,
+                title="Issuer mismatch",
+                error="issuer_mismatch",
+                description="The authorization response did not come from the expected "
+                "consentry server. Start again from the home page.",
+            )
 
         # RFC 6749 §4.1.2.1: the user (or consentry) refused; error=access_denied etc.
         if error := params.get("error"):

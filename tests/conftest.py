@@ -105,8 +105,8 @@ def settings(database_url: str) -> Settings:
         environment="test",
         database_url=database_url,
         issuer=ISSUER,
-        secret_key=TEST_SECRET,  # type: ignore[arg-type]
-        _env_file=None,  # type: ignore[call-arg]
+        secret_key=TEST_SECRET,
+        _env_file=None,
     )
 
 

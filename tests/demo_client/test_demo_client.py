@@ -247,7 +247,9 @@ class Harness:
         """Run the whole consent flow; return the callback response."""
         link, _ = await self.start()
         code, state = self.fake.approve(link)
-        return await self.get(f"{CALLBACK_PATH}?{urlencode({'code': code, 'state': state})}")
+        return await self.get(
+            f"{CALLBACK_PATH}?{urlencode({'code': code, 'state': state, 'iss': CONSENTRY_URL})}"
+        )
 
 
 @pytest.fixture
@@ -380,7 +382,9 @@ async def test_connect_redirects_to_consent_link_with_pkce(harness: Harness) -> 
     assert len(params["code_challenge"]) == 43 and B64URL_RE.match(params["code_challenge"])
 
     code, state = harness.fake.approve(link)
-    callback = await harness.get(f"{CALLBACK_PATH}?{urlencode({'code': code, 'state': state})}")
+    callback = await harness.get(
+        f"{CALLBACK_PATH}?{urlencode({'code': code, 'state': state, 'iss': CONSENTRY_URL})}"
+    )
     assert callback.status_code == 303
     [form] = harness.fake.token_requests()
     verifier = form["code_verifier"][0]
@@ -430,7 +434,7 @@ async def test_callback_with_bad_state_is_refused(harness: Harness, query: dict[
     assert harness.fake.token_requests() == []
     # The genuine state still works afterwards: the bad callback changed nothing.
     good = await harness.get(
-        f"{CALLBACK_PATH}?{urlencode({'code': code, 'state': params['state']})}"
+        f"{CALLBACK_PATH}?{urlencode({'code': code, 'state': params['state'], 'iss': CONSENTRY_URL})}"
     )
     assert good.status_code == 303
 
@@ -445,7 +449,9 @@ async def test_callback_without_a_pending_flow_is_refused(harness: Harness) -> N
 async def test_callback_exchanges_code_with_client_secret_post(harness: Harness) -> None:
     link, params = await harness.start()
     code, state = harness.fake.approve(link)
-    response = await harness.get(f"{CALLBACK_PATH}?{urlencode({'code': code, 'state': state})}")
+    response = await harness.get(
+        f"{CALLBACK_PATH}?{urlencode({'code': code, 'state': state, 'iss': CONSENTRY_URL})}"
+    )
     assert response.status_code == 303
     assert response.headers["location"] == "/"
 
@@ -470,7 +476,9 @@ async def test_callback_exchanges_code_with_client_secret_post(harness: Harness)
     assert code_challenge_s256(form["code_verifier"][0]) == params["code_challenge"]
 
     # The state is single-use.
-    replay = await harness.get(f"{CALLBACK_PATH}?{urlencode({'code': code, 'state': state})}")
+    replay = await harness.get(
+        f"{CALLBACK_PATH}?{urlencode({'code': code, 'state': state, 'iss': CONSENTRY_URL})}"
+    )
     assert replay.status_code == 400
     assert len(harness.fake.token_requests()) == 1
 
@@ -509,6 +517,7 @@ async def test_access_denied_page(harness: Harness) -> None:
         "error": "access_denied",
         "error_description": "The user denied access",
         "state": params["state"],
+        "iss": CONSENTRY_URL,
     }
     response = await harness.get(f"{CALLBACK_PATH}?{urlencode(query)}")
     assert response.status_code == 200
@@ -525,7 +534,8 @@ async def test_access_denied_page(harness: Harness) -> None:
 
 async def test_callback_with_neither_code_nor_error(harness: Harness) -> None:
     _, params = await harness.start()
-    response = await harness.get(f"{CALLBACK_PATH}?state={params['state']}")
+    query = urlencode({"state": params["state"], "iss": CONSENTRY_URL})
+    response = await harness.get(f"{CALLBACK_PATH}?{query}")
     assert response.status_code == 400
     assert element_text(response.text, "error") == "invalid_request"
     assert harness.fake.requests == []
@@ -877,3 +887,18 @@ def test_access_log_filter_redacts_query_strings() -> None:
     assert RedactQueryFilter().filter(record)
     assert "SECRET" not in record.getMessage()
     assert "/criteo-auth/callback" in record.getMessage()
+
+
+@pytest.mark.parametrize(
+    "iss", [None, "https://evil.example", CONSENTRY_URL + "/other"], ids=["absent", "other", "path"]
+)
+async def test_callback_from_another_issuer_is_refused_rfc9207(
+    harness: Harness, iss: str | None
+) -> None:
+    link, _ = await harness.start()
+    code, state = harness.fake.approve(link)
+    query = {"code": code, "state": state} | ({"iss": iss} if iss else {})
+    response = await harness.get(f"{CALLBACK_PATH}?{urlencode(query)}")
+    assert response.status_code == 400
+    assert element_text(response.text, "error") == "issuer_mismatch"
+    assert harness.fake.token_requests() == []
