@@ -433,9 +433,8 @@ async def test_callback_with_bad_state_is_refused(harness: Harness, query: dict[
     assert element_text(response.text, "error") == "state_mismatch"
     assert harness.fake.token_requests() == []
     # The genuine state still works afterwards: the bad callback changed nothing.
-    good = await harness.get(
-        f"{CALLBACK_PATH}?{urlencode({'code': code, 'state': params['state'], 'iss': CONSENTRY_URL})}"
-    )
+    genuine = {"code": code, "state": params["state"], "iss": CONSENTRY_URL}
+    good = await harness.get(f"{CALLBACK_PATH}?{urlencode(genuine)}")
     assert good.status_code == 303
 
 
