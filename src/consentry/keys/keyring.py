@@ -75,6 +75,11 @@ class KeyRing:
                 await create_signing_key(uow, self._sealer, self._clock)
         await self._load()
 
+    @property
+    def has_signing_key(self) -> bool:
+        """Whether a key to sign with is loaded (readiness: `ready()` ran and found one)."""
+        return self._current is not None
+
     async def reload(self) -> None:
         """Drop the cache now (e.g. right after rotating on this node)."""
         await self._load()

@@ -62,6 +62,8 @@ from consentry.storage.sql.repositories import SqlUnitOfWork
 from consentry.web import pages
 from consentry.web.access_log import AccessLogMiddleware
 from consentry.web.errors import install_error_handlers
+from consentry.web.metrics import MetricsMiddleware, RequestMetrics
+from consentry.web.metrics import router as metrics_router
 from consentry.web.security_headers import SecurityHeadersMiddleware
 from consentry.web.services import Services
 from consentry.web.sessions import SessionManager
@@ -221,12 +223,15 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.services = services
     app.state.partner = partner_from(settings, services.clock)
     app.state.engine = engine
+    app.state.metrics = RequestMetrics()  # per app: no module-level registry
     install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware, hsts=not settings.issuer_is_loopback)
     app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(PartnerHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
     app.include_router(pages.router)
+    app.include_router(metrics_router)
     app.include_router(oauth_routes.router)
     app.include_router(token_routes.router)
     app.include_router(dashboard_routes.router)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.responses import Response
 
+from consentry.storage.sql.repositories import SqlUnitOfWork
 from consentry.web.deps import ServicesDep
 from consentry.web.errors import NO_STORE
 
@@ -44,3 +47,21 @@ async def app_image(app_id: int, services: ServicesDep) -> Response:
 @router.get("/healthz")
 async def health() -> Response:
     return Response("ok", media_type="text/plain")
+
+
+@router.get("/readyz")
+async def ready(services: ServicesDep) -> Response:
+    """Readiness: the database answers `SELECT 1` (read-only) and a signing key is loaded."""
+    problems: list[str] = []
+    try:
+        async with services.uow(read_only=True) as uow:
+            if isinstance(uow, SqlUnitOfWork):
+                await uow.connection.execute(text("SELECT 1"))
+    except (SQLAlchemyError, OSError, TimeoutError):
+        problems.append("database unavailable")
+    if not services.keyring.has_signing_key:
+        problems.append("no signing key loaded")
+    if problems:
+        body = "not ready: " + "; ".join(problems)
+        return Response(body, status_code=503, media_type="text/plain", headers=NO_STORE)
+    return Response("ready", media_type="text/plain", headers=NO_STORE)

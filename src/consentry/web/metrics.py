@@ -1,0 +1,90 @@
+"""Prometheus metrics at `/metrics`: request counts and latency histograms per endpoint.
+
+Labels are the method, the matched route's *template* (`/consent/{handle}`, never the raw path:
+consent handles, codes and `state` travel in paths and queries) and the status code. Each app has
+its own `CollectorRegistry` (made in `create_app`), so several apps in one process never clash.
+
+With `consentry serve --workers N` every worker process counts on its own and `/metrics` answers
+with the counters of whichever worker took the scrape (prometheus multiprocess mode is not used);
+see docs/deployment.md.
+"""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client.exposition import generate_latest
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from consentry.web.access_log import route_label
+
+# Seconds; the token endpoint and the partner API answer in milliseconds, sign-in (scrypt) slower.
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+LABELS = ("method", "route", "status")
+
+
+class RequestMetrics:
+    """The collectors of one app, registered in that app's own registry."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        self.requests = Counter(
+            "consentry_http_requests",
+            "HTTP requests answered, by method, route template and status.",
+            LABELS,
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "consentry_http_request_duration_seconds",
+            "Time to answer an HTTP request, by method, route template and status.",
+            LABELS,
+            buckets=BUCKETS,
+            registry=self.registry,
+        )
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        labels = (method, route, str(status))
+        self.requests.labels(*labels).inc()
+        self.latency.labels(*labels).observe(seconds)
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class MetricsMiddleware:
+    """Times every HTTP request and records it under its route template."""
+
+    def __init__(self, app: ASGIApp, metrics: RequestMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def record_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            elapsed = time.perf_counter() - started
+            self.metrics.observe(str(scope["method"]), route_label(scope), status, elapsed)
+
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/metrics")
+async def metrics(request: Request) -> Response:
+    collected: RequestMetrics = request.app.state.metrics
+    return Response(collected.exposition(), media_type=CONTENT_TYPE_LATEST)
