@@ -6,38 +6,36 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, cast
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.engine import Row
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from consentry.core import model
-from consentry.storage.errors import Conflict
 from consentry.storage.repositories import (
     AuditRepository,
     AuthorizationCodeRepository,
     ClientAuthFailureRepository,
     ClientRepository,
     ConsentRepository,
-    Consumed,
     GrantRepository,
     PendingAuthorizationRepository,
     RefreshTokenRepository,
     SigningKeyRepository,
-    StoredSigningKey,
     TokenStateRepository,
     UserRepository,
-    WebSession,
     WebSessionRepository,
 )
 from consentry.storage.sql import tables as t
 from consentry.storage.sql.audit import SqlAuditRepository
 from consentry.storage.sql.engine import READ_ONLY_OPTION
+from consentry.storage.sql.inserts import insert_row
+from consentry.storage.sql.one_time import SqlAuthorizationCodeRepository, SqlRefreshTokenRepository
 from consentry.storage.sql.security import (
     SqlClientAuthFailureRepository,
     SqlConsentRepository,
     SqlTokenStateRepository,
 )
+from consentry.storage.sql.sessions import SqlSigningKeyRepository, SqlWebSessionRepository
 
 apps = cast(Table, t.App.__table__)
 credentials = cast(Table, t.Credential.__table__)
@@ -49,18 +47,6 @@ portfolio = cast(Table, t.PortfolioEntry.__table__)
 pending_authorizations = cast(Table, t.PendingAuthorization.__table__)
 grants = cast(Table, t.Grant.__table__)
 grant_advertisers = cast(Table, t.GrantAdvertiser.__table__)
-codes = cast(Table, t.AuthorizationCode.__table__)
-refresh_tokens = cast(Table, t.RefreshToken.__table__)
-signing_keys = cast(Table, t.SigningKey.__table__)
-web_sessions = cast(Table, t.WebSession.__table__)
-
-
-async def _insert(conn: AsyncConnection, statement: Any, rows: Any = None) -> None:
-    """Run an INSERT; a duplicate key becomes the storage word for it, `Conflict`."""
-    try:
-        await conn.execute(statement, rows)
-    except IntegrityError as exc:
-        raise Conflict("duplicate key") from exc
 
 
 def _scopes(value: str) -> tuple[str, ...]:
@@ -204,7 +190,7 @@ class SqlPendingAuthorizationRepository:
         )
 
     async def add(self, pending: model.PendingAuthorization) -> None:
-        await _insert(
+        await insert_row(
             self._conn,
             insert(pending_authorizations).values(
                 id_hash=pending.id_hash,
@@ -251,7 +237,7 @@ class SqlGrantRepository:
         self._conn = conn
 
     async def add(self, grant: model.Grant) -> None:
-        await _insert(
+        await insert_row(
             self._conn,
             insert(grants).values(
                 id=grant.id,
@@ -341,212 +327,6 @@ class SqlGrantRepository:
             )
             for row in rows
         ]
-
-
-def _code(row: Row[Any]) -> model.AuthorizationCode:
-    return model.AuthorizationCode(
-        code_hash=bytes(row.code_hash),
-        grant_id=row.grant_id,
-        credential_id=row.credential_id,
-        redirect_uri=row.redirect_uri,
-        code_challenge=row.code_challenge,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        used_at=row.used_at,
-    )
-
-
-def _refresh_token(row: Row[Any]) -> model.RefreshToken:
-    return model.RefreshToken(
-        token_hash=bytes(row.token_hash),
-        grant_id=row.grant_id,
-        credential_id=row.credential_id,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        used_at=row.used_at,
-        successor=bytes(row.successor) if row.successor is not None else None,
-    )
-
-
-class SqlAuthorizationCodeRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
-    async def add(self, code: model.AuthorizationCode) -> None:
-        await _insert(
-            self._conn,
-            insert(codes).values(
-                code_hash=code.code_hash,
-                grant_id=code.grant_id,
-                credential_id=code.credential_id,
-                redirect_uri=code.redirect_uri,
-                code_challenge=code.code_challenge,
-                created_at=code.created_at,
-                expires_at=code.expires_at,
-            ),
-        )
-
-    async def consume(
-        self, code_hash: bytes, credential_id: int, now: datetime
-    ) -> Consumed[model.AuthorizationCode]:
-        # One conditional UPDATE: of two racing redemptions only one matches `used_at IS NULL`.
-        won = (
-            await self._conn.execute(
-                update(codes)
-                .where(
-                    codes.c.code_hash == code_hash,
-                    codes.c.used_at.is_(None),
-                    codes.c.credential_id == credential_id,
-                    codes.c.expires_at > now,
-                )
-                .values(used_at=now)
-                .returning(*codes.c)
-            )
-        ).first()
-        if won is not None:
-            return Consumed(record=_code(won))
-        row = (
-            await self._conn.execute(select(codes).where(codes.c.code_hash == code_hash))
-        ).first()
-        return Consumed(record=None, previous=_code(row) if row else None)
-
-
-class SqlRefreshTokenRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
-    async def add(self, token: model.RefreshToken) -> None:
-        await _insert(
-            self._conn,
-            insert(refresh_tokens).values(
-                token_hash=token.token_hash,
-                grant_id=token.grant_id,
-                credential_id=token.credential_id,
-                created_at=token.created_at,
-                expires_at=token.expires_at,
-            ),
-        )
-
-    async def consume(
-        self, token_hash: bytes, credential_id: int, now: datetime
-    ) -> Consumed[model.RefreshToken]:
-        won = (
-            await self._conn.execute(
-                update(refresh_tokens)
-                .where(
-                    refresh_tokens.c.token_hash == token_hash,
-                    refresh_tokens.c.used_at.is_(None),
-                    refresh_tokens.c.credential_id == credential_id,
-                    refresh_tokens.c.expires_at > now,
-                )
-                .values(used_at=now)
-                .returning(*refresh_tokens.c)
-            )
-        ).first()
-        if won is not None:
-            return Consumed(record=_refresh_token(won))
-        return Consumed(record=None, previous=await self.get(token_hash))
-
-    async def get(self, token_hash: bytes) -> model.RefreshToken | None:
-        query = select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash)
-        row = (await self._conn.execute(query)).first()
-        return _refresh_token(row) if row else None
-
-    async def store_successor(self, token_hash: bytes, sealed: bytes) -> None:
-        await self._conn.execute(
-            update(refresh_tokens)
-            .where(refresh_tokens.c.token_hash == token_hash)
-            .values(successor=sealed)
-        )
-
-
-class SqlSigningKeyRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
-    async def list(self) -> list[StoredSigningKey]:
-        rows = await self._conn.execute(
-            select(signing_keys).order_by(signing_keys.c.created_at, signing_keys.c.kid)
-        )
-        return [
-            StoredSigningKey(
-                kid=row.kid,
-                algorithm=row.algorithm,
-                encrypted_private_key=bytes(row.encrypted_private_key),
-                public_jwk=dict(row.public_jwk),
-                created_at=row.created_at,
-                retired_at=row.retired_at,
-            )
-            for row in rows
-        ]
-
-    async def add(self, key: StoredSigningKey) -> None:
-        await _insert(
-            self._conn,
-            insert(signing_keys).values(
-                kid=key.kid,
-                algorithm=key.algorithm,
-                encrypted_private_key=key.encrypted_private_key,
-                public_jwk=key.public_jwk,
-                created_at=key.created_at,
-                retired_at=key.retired_at,
-            ),
-        )
-
-    async def retire(self, kid: str, when: datetime) -> None:
-        await self._conn.execute(
-            update(signing_keys)
-            .where(signing_keys.c.kid == kid, signing_keys.c.retired_at.is_(None))
-            .values(retired_at=when)
-        )
-
-
-class SqlWebSessionRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
-    async def add(self, session: WebSession) -> None:
-        await _insert(
-            self._conn,
-            insert(web_sessions).values(
-                id_hash=session.id_hash,
-                user_id=session.user_id,
-                csrf_secret=session.csrf_secret,
-                created_at=session.created_at,
-                expires_at=session.expires_at,
-                revoked_at=session.revoked_at,
-            ),
-        )
-
-    async def get(self, id_hash: bytes) -> WebSession | None:
-        query = select(web_sessions).where(web_sessions.c.id_hash == id_hash)
-        row = (await self._conn.execute(query)).first()
-        if row is None:
-            return None
-        return WebSession(
-            id_hash=bytes(row.id_hash),
-            user_id=row.user_id,
-            csrf_secret=row.csrf_secret,
-            created_at=row.created_at,
-            expires_at=row.expires_at,
-            revoked_at=row.revoked_at,
-        )
-
-    async def revoke(self, id_hash: bytes, when: datetime) -> None:
-        await self._conn.execute(
-            update(web_sessions).where(web_sessions.c.id_hash == id_hash).values(revoked_at=when)
-        )
-
-    async def revoke_all(self, user_id: int, when: datetime) -> int:
-        result = await self._conn.execute(
-            update(web_sessions)
-            .where(web_sessions.c.user_id == user_id, web_sessions.c.revoked_at.is_(None))
-            .values(revoked_at=when)
-        )
-        return int(result.rowcount)
-
-    async def delete_expired(self, now: datetime) -> None:
-        await self._conn.execute(delete(web_sessions).where(web_sessions.c.expires_at < now))
 
 
 class SqlUnitOfWork:
