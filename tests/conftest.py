@@ -23,6 +23,8 @@ from consentry.clock import FixedClock
 from consentry.settings import Settings
 from consentry.storage import migrate
 from consentry.storage.sql.demo_data import DemoApp, seed_demo
+from consentry.storage.sql.database import open_database
+from consentry.storage.sql.driver import Database
 from consentry.storage.sql.engine import create_engine
 from consentry.web.app import create_app, hasher_from
 from tests.support.postgres import PostgresServer, start_postgres
@@ -117,6 +119,14 @@ async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+@pytest.fixture
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    """The query layer's pool on the test database (what the app's units of work use)."""
+    opened = open_database(settings.database_url)
+    yield opened
+    await opened.close()
+
+
 @dataclass(frozen=True)
 class Demo:
     """The seeded demo world, with the raw secrets the tests need."""
@@ -158,7 +168,7 @@ async def app(settings: Settings, clock: FixedClock) -> AsyncIterator[FastAPI]:
     application = create_app(settings, clock=clock)
     await application.state.services.keyring.ready()  # what the lifespan does under uvicorn
     yield application
-    await application.state.engine.dispose()
+    await application.state.database.close()
 
 
 @pytest.fixture

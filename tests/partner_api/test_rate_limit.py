@@ -96,7 +96,7 @@ async def nodes(settings: Settings, clock: FixedClock) -> AsyncIterator[list[htt
     yield clients
     for http, app in zip(clients, apps, strict=True):
         await http.aclose()
-        await app.state.engine.dispose()
+        await app.state.database.close()
 
 
 async def test_counters_are_shared_by_concurrent_nodes(

@@ -21,10 +21,10 @@ from consentry.core.hashing import SecretHasher, new_identifier
 from consentry.core.model import AuthMethod
 from consentry.settings import Settings
 from consentry.storage.sql import tables as t
-from consentry.storage.sql.repositories import SqlUnitOfWork
 from consentry.web.app import create_app, hasher_from
 from tests.conftest import CLIENT_REDIRECT_URI, ISSUER, Demo
 from tests.support.flow import bearer, exchange_code, obtain_code
+from tests.support.storage import sql_unit_of_work
 from tests.support.world import ClientPair, add_app
 
 API = "/2027-01"
@@ -143,12 +143,12 @@ async def second_node(settings: Settings, clock: FixedClock) -> AsyncIterator[ht
         async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as http:
             yield http
     finally:
-        await node.state.engine.dispose()
+        await node.state.database.close()
 
 
 async def audit_events(
     engine: AsyncEngine, kind: AuditKind | None = None
 ) -> list[StoredAuditEvent]:
-    async with SqlUnitOfWork(engine) as uow:
+    async with sql_unit_of_work(engine) as uow:
         found = await uow.audit.page(limit=10_000)
     return [e for e in found if kind is None or e.event.kind is kind]

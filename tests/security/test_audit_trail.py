@@ -22,17 +22,17 @@ from consentry.clock import FixedClock
 from consentry.core.audit import GENESIS_HASH, AuditKind, BrokenLink, canonical_json, record
 from consentry.settings import Settings
 from consentry.storage.sql.engine import create_engine
-from consentry.storage.sql.repositories import SqlUnitOfWork
 from tests.conftest import Demo
 from tests.security.conftest import audit_events
 from tests.support.flow import csrf_token, sign_in
+from tests.support.storage import sql_unit_of_work
 
 EVENTS = 6
 
 
 async def append_events(engine: AsyncEngine, clock: FixedClock, count: int = EVENTS) -> None:
     for number in range(count):
-        async with SqlUnitOfWork(engine) as uow:
+        async with sql_unit_of_work(engine) as uow:
             await record(
                 uow,
                 AuditKind.CONSENT_GRANTED,
@@ -45,7 +45,7 @@ async def append_events(engine: AsyncEngine, clock: FixedClock, count: int = EVE
 
 
 async def verify(engine: AsyncEngine) -> tuple[int, BrokenLink | None]:
-    async with SqlUnitOfWork(engine) as uow:
+    async with sql_unit_of_work(engine) as uow:
         return await verify_chain(uow)
 
 
@@ -136,7 +136,7 @@ async def test_app_owners_see_only_their_apps_events(
 ) -> None:
     await append_events(engine, clock)
 
-    async with SqlUnitOfWork(engine) as uow:
+    async with sql_unit_of_work(engine) as uow:
         mine = await events_for_app(uow, 2)
 
     assert [e.seq for e in mine] == [6, 4, 2]  # newest first

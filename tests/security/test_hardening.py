@@ -93,7 +93,7 @@ async def test_session_cookie_is_secure_and_host_bound_outside_loopback(
         async with httpx.AsyncClient(transport=transport, base_url=public.issuer) as http:
             response = await http.get("/login")
     finally:
-        await node.state.engine.dispose()
+        await node.state.database.close()
 
     cookie = response.headers["set-cookie"].lower()
     assert cookie.startswith("__host-consentry_session=")

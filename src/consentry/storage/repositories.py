@@ -239,6 +239,13 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
-        """A new unit of work; `read_only` ones never take the write lock (SQLite)."""
+    def __call__(
+        self, *, read_only: bool = False, autocommit: bool = False, relaxed: bool = False
+    ) -> UnitOfWork:
+        """A new unit of work.
+
+        `read_only` ones refuse writes; `autocommit` ones commit each statement on its own (for
+        independent single-statement writes, such as counters); `relaxed` ones may lose their
+        last commits in a crash of the machine (counters whose loss is harmless).
+        """
         ...

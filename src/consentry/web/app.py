@@ -11,7 +11,6 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consentry import __version__
 from consentry.clock import Clock, SystemClock
@@ -55,7 +54,8 @@ from consentry.portal.service import PortalConfig, build_portal
 from consentry.settings import Settings
 from consentry.storage.portal import PortalUnitOfWork
 from consentry.storage.repositories import UnitOfWork
-from consentry.storage.sql.engine import create_engine
+from consentry.storage.sql.database import open_database
+from consentry.storage.sql.driver import Database
 from consentry.storage.sql.partner import sql_partner_data
 from consentry.storage.sql.portal import SqlPortalUnitOfWork
 from consentry.storage.sql.repositories import SqlUnitOfWork
@@ -136,14 +136,22 @@ def _templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-def build_services(settings: Settings, clock: Clock) -> tuple[Services, AsyncEngine]:
-    engine = create_engine(settings.database_url)
+def build_services(settings: Settings, clock: Clock) -> tuple[Services, Database]:
+    database = open_database(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        sqlite_synchronous=settings.sqlite_synchronous,
+    )
 
-    def uow_factory(*, read_only: bool = False) -> UnitOfWork:
-        return SqlUnitOfWork(engine, read_only=read_only)
+    def uow_factory(
+        *, read_only: bool = False, autocommit: bool = False, relaxed: bool = False
+    ) -> UnitOfWork:
+        return SqlUnitOfWork(
+            database, read_only=read_only, autocommit=autocommit, relaxed=relaxed
+        )
 
     def portal_uow_factory(*, read_only: bool = False) -> PortalUnitOfWork:
-        return SqlPortalUnitOfWork(engine, read_only=read_only)
+        return SqlPortalUnitOfWork(database, read_only=read_only)
 
     policy = policy_from(settings)
     hasher = hasher_from(settings)
@@ -202,17 +210,17 @@ def build_services(settings: Settings, clock: Clock) -> tuple[Services, AsyncEng
             ),
         ),
     )
-    return services, engine
+    return services, database
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
-    services, engine = build_services(settings, clock or SystemClock())
+    services, database = build_services(settings, clock or SystemClock())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await services.keyring.ready()
         yield
-        await engine.dispose()
+        await database.close()
 
     app = FastAPI(
         title="consentry",
@@ -222,7 +230,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     )
     app.state.services = services
     app.state.partner = partner_from(settings, services.clock)
-    app.state.engine = engine
+    app.state.database = database
     app.state.metrics = RequestMetrics()  # per app: no module-level registry
     install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware, hsts=not settings.issuer_is_loopback)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.responses import Response
 
+from consentry.storage.sql.database import DATABASE_ERRORS
+from consentry.storage.sql.driver import sql
 from consentry.storage.sql.repositories import SqlUnitOfWork
 from consentry.web.deps import ServicesDep
 from consentry.web.errors import NO_STORE
@@ -15,6 +15,7 @@ router = APIRouter(include_in_schema=False)
 
 # Only raster types are ever served; SVG can carry script and is never accepted.
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/webp"})
+_PING = sql("SELECT 1")
 
 
 @router.get("/")
@@ -56,8 +57,8 @@ async def ready(services: ServicesDep) -> Response:
     try:
         async with services.uow(read_only=True) as uow:
             if isinstance(uow, SqlUnitOfWork):
-                await uow.connection.execute(text("SELECT 1"))
-    except (SQLAlchemyError, OSError, TimeoutError):
+                await uow.connection.fetchval(_PING)
+    except DATABASE_ERRORS:
         problems.append("database unavailable")
     if not services.keyring.has_signing_key:
         problems.append("no signing key loaded")

@@ -33,7 +33,7 @@ async def second_node(settings: Settings, clock: FixedClock) -> AsyncIterator[ht
         async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as http:
             yield http
     finally:
-        await node.state.engine.dispose()
+        await node.state.database.close()
 
 
 async def fresh_code(client: httpx.AsyncClient, demo: Demo) -> str:

@@ -37,7 +37,7 @@ async def fresh_app(settings: Settings, clock: FixedClock) -> AsyncIterator[Fast
     """An app whose lifespan never ran: no signing key has been loaded."""
     application = create_app(settings, clock=clock)
     yield application
-    await application.state.engine.dispose()
+    await application.state.database.close()
 
 
 def http_for(app: FastAPI) -> httpx.AsyncClient:
@@ -145,7 +145,7 @@ async def test_not_ready_when_the_database_is_unreachable(
             response = await http.get("/readyz")
             alive = await http.get("/healthz")
     finally:
-        await application.state.engine.dispose()
+        await application.state.database.close()
 
     assert alive.status_code == 200
     assert response.status_code == 503

@@ -211,7 +211,7 @@ async def https_app(settings: Settings, clock: FixedClock) -> AsyncIterator[Fast
     )
     await application.state.services.keyring.ready()
     yield application
-    await application.state.engine.dispose()
+    await application.state.database.close()
 
 
 async def test_session_cookie_is_secure_with_host_prefix_on_an_https_issuer(

@@ -19,6 +19,7 @@ from consentry.core.model import Advertiser, App, AuthMethod, Credential, Role, 
 from consentry.storage.memory import InMemoryStore
 from consentry.storage.repositories import UnitOfWork
 from consentry.storage.sql import tables as t
+from consentry.storage.sql.driver import Database
 from consentry.storage.sql.repositories import SqlUnitOfWork
 
 IMAGE = (b"\x89PNG\r\n\x1a\nfake", "image/png")
@@ -93,11 +94,12 @@ def _columns(row: User | Credential) -> dict[str, object]:
 class SqlBackend:
     name = "sql"
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, engine: AsyncEngine, database: Database) -> None:
+        self.engine = engine  # seeds the rows that no repository writes
+        self.database = database
 
     def uow(self, *, read_only: bool = False) -> UnitOfWork:
-        return SqlUnitOfWork(self.engine, read_only=read_only)
+        return SqlUnitOfWork(self.database, read_only=read_only)
 
     async def _insert(self, table: type[t.Base], **values: object) -> int:
         async with self.engine.begin() as conn:

@@ -32,6 +32,7 @@ from consentry.storage.repositories import (
     UnitOfWork,
     WebSession,
 )
+from consentry.storage.sql.database import open_database
 from consentry.storage.sql.engine import create_engine
 from tests.unit.storage.backends import IMAGE, Backend, MemoryBackend, Seeded, SqlBackend, seed
 
@@ -43,10 +44,13 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
     if request.param == "memory":
         yield MemoryBackend()
         return
-    engine = create_engine(request.getfixturevalue("database_url"))
+    url = request.getfixturevalue("database_url")
+    engine = create_engine(url)
+    database = open_database(url)
     try:
-        yield SqlBackend(engine)
+        yield SqlBackend(engine, database)
     finally:
+        await database.close()
         await engine.dispose()
 
 

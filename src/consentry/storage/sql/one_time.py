@@ -1,138 +1,123 @@
 """SQL repositories of the one-time values: authorization codes and rotating refresh tokens.
 
-Consuming either is one conditional UPDATE, so two racing callers cannot both win.
+Consuming either is one conditional UPDATE … RETURNING, so two racing callers cannot both win.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
-
-from sqlalchemy import Table, insert, select, update
-from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from consentry.core import model
 from consentry.storage.repositories import Consumed
-from consentry.storage.sql import tables as t
-from consentry.storage.sql.inserts import insert_row
+from consentry.storage.sql.driver import Connection, Row, read_optional_time, read_time, sql
 
-codes = cast(Table, t.AuthorizationCode.__table__)
-refresh_tokens = cast(Table, t.RefreshToken.__table__)
+_CODE_COLUMNS = (
+    "code_hash, grant_id, credential_id, redirect_uri, code_challenge, created_at, expires_at,"
+    " used_at"
+)
+_ADD_CODE = sql(
+    "INSERT INTO authorization_codes (code_hash, grant_id, credential_id, redirect_uri,"
+    " code_challenge, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+)
+# Of two racing redemptions only one matches `used_at IS NULL`.
+_CONSUME_CODE = sql(
+    "UPDATE authorization_codes SET used_at = $3"
+    " WHERE code_hash = $1 AND used_at IS NULL AND credential_id = $2 AND expires_at > $3"
+    f" RETURNING {_CODE_COLUMNS}"
+)
+_CODE = sql(f"SELECT {_CODE_COLUMNS} FROM authorization_codes WHERE code_hash = $1")
+
+_TOKEN_COLUMNS = "token_hash, grant_id, credential_id, created_at, expires_at, used_at, successor"
+_ADD_TOKEN = sql(
+    "INSERT INTO refresh_tokens (token_hash, grant_id, credential_id, created_at, expires_at)"
+    " VALUES ($1, $2, $3, $4, $5)"
+)
+_CONSUME_TOKEN = sql(
+    "UPDATE refresh_tokens SET used_at = $3"
+    " WHERE token_hash = $1 AND used_at IS NULL AND credential_id = $2 AND expires_at > $3"
+    f" RETURNING {_TOKEN_COLUMNS}"
+)
+_TOKEN = sql(f"SELECT {_TOKEN_COLUMNS} FROM refresh_tokens WHERE token_hash = $1")
+_STORE_SUCCESSOR = sql("UPDATE refresh_tokens SET successor = $2 WHERE token_hash = $1")
 
 
-def _code(row: Row[Any]) -> model.AuthorizationCode:
+def _code(row: Row) -> model.AuthorizationCode:
     return model.AuthorizationCode(
-        code_hash=bytes(row.code_hash),
-        grant_id=row.grant_id,
-        credential_id=row.credential_id,
-        redirect_uri=row.redirect_uri,
-        code_challenge=row.code_challenge,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        used_at=row.used_at,
+        code_hash=bytes(row["code_hash"]),
+        grant_id=row["grant_id"],
+        credential_id=row["credential_id"],
+        redirect_uri=row["redirect_uri"],
+        code_challenge=row["code_challenge"],
+        created_at=read_time(row["created_at"]),
+        expires_at=read_time(row["expires_at"]),
+        used_at=read_optional_time(row["used_at"]),
     )
 
 
-def _refresh_token(row: Row[Any]) -> model.RefreshToken:
+def _refresh_token(row: Row) -> model.RefreshToken:
+    successor = row["successor"]
     return model.RefreshToken(
-        token_hash=bytes(row.token_hash),
-        grant_id=row.grant_id,
-        credential_id=row.credential_id,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        used_at=row.used_at,
-        successor=bytes(row.successor) if row.successor is not None else None,
+        token_hash=bytes(row["token_hash"]),
+        grant_id=row["grant_id"],
+        credential_id=row["credential_id"],
+        created_at=read_time(row["created_at"]),
+        expires_at=read_time(row["expires_at"]),
+        used_at=read_optional_time(row["used_at"]),
+        successor=bytes(successor) if successor is not None else None,
     )
 
 
 class SqlAuthorizationCodeRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def add(self, code: model.AuthorizationCode) -> None:
-        await insert_row(
-            self._conn,
-            insert(codes).values(
-                code_hash=code.code_hash,
-                grant_id=code.grant_id,
-                credential_id=code.credential_id,
-                redirect_uri=code.redirect_uri,
-                code_challenge=code.code_challenge,
-                created_at=code.created_at,
-                expires_at=code.expires_at,
-            ),
+        await self._conn.execute(
+            _ADD_CODE,
+            code.code_hash,
+            code.grant_id,
+            code.credential_id,
+            code.redirect_uri,
+            code.code_challenge,
+            code.created_at,
+            code.expires_at,
         )
 
     async def consume(
         self, code_hash: bytes, credential_id: int, now: datetime
     ) -> Consumed[model.AuthorizationCode]:
-        # One conditional UPDATE: of two racing redemptions only one matches `used_at IS NULL`.
-        won = (
-            await self._conn.execute(
-                update(codes)
-                .where(
-                    codes.c.code_hash == code_hash,
-                    codes.c.used_at.is_(None),
-                    codes.c.credential_id == credential_id,
-                    codes.c.expires_at > now,
-                )
-                .values(used_at=now)
-                .returning(*codes.c)
-            )
-        ).first()
+        won = await self._conn.fetchrow(_CONSUME_CODE, code_hash, credential_id, now)
         if won is not None:
             return Consumed(record=_code(won))
-        row = (
-            await self._conn.execute(select(codes).where(codes.c.code_hash == code_hash))
-        ).first()
+        row = await self._conn.fetchrow(_CODE, code_hash)
         return Consumed(record=None, previous=_code(row) if row else None)
 
 
 class SqlRefreshTokenRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def add(self, token: model.RefreshToken) -> None:
-        await insert_row(
-            self._conn,
-            insert(refresh_tokens).values(
-                token_hash=token.token_hash,
-                grant_id=token.grant_id,
-                credential_id=token.credential_id,
-                created_at=token.created_at,
-                expires_at=token.expires_at,
-            ),
+        await self._conn.execute(
+            _ADD_TOKEN,
+            token.token_hash,
+            token.grant_id,
+            token.credential_id,
+            token.created_at,
+            token.expires_at,
         )
 
     async def consume(
         self, token_hash: bytes, credential_id: int, now: datetime
     ) -> Consumed[model.RefreshToken]:
-        won = (
-            await self._conn.execute(
-                update(refresh_tokens)
-                .where(
-                    refresh_tokens.c.token_hash == token_hash,
-                    refresh_tokens.c.used_at.is_(None),
-                    refresh_tokens.c.credential_id == credential_id,
-                    refresh_tokens.c.expires_at > now,
-                )
-                .values(used_at=now)
-                .returning(*refresh_tokens.c)
-            )
-        ).first()
+        won = await self._conn.fetchrow(_CONSUME_TOKEN, token_hash, credential_id, now)
         if won is not None:
             return Consumed(record=_refresh_token(won))
         return Consumed(record=None, previous=await self.get(token_hash))
 
     async def get(self, token_hash: bytes) -> model.RefreshToken | None:
-        query = select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash)
-        row = (await self._conn.execute(query)).first()
+        row = await self._conn.fetchrow(_TOKEN, token_hash)
         return _refresh_token(row) if row else None
 
     async def store_successor(self, token_hash: bytes, sealed: bytes) -> None:
-        await self._conn.execute(
-            update(refresh_tokens)
-            .where(refresh_tokens.c.token_hash == token_hash)
-            .values(successor=sealed)
-        )
+        await self._conn.execute(_STORE_SUCCESSOR, token_hash, sealed)

@@ -7,40 +7,30 @@ PostgreSQL, so two nodes purging at once never wait on (or deadlock with) each o
 
 from __future__ import annotations
 
-from typing import Any, cast
+from consentry.storage.sql.driver import Connection, sql
 
-from sqlalchemy import Table, delete, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from consentry.storage.sql import tables as t
-
-counters = cast(Table, t.RateLimitCounter.__table__)
 _PURGE_BATCH = 500
+_HIT = sql(
+    "INSERT INTO rate_limit_counters (key, window_start, count) VALUES ($1, $2, 1)"
+    " ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limit_counters.count + 1"
+    " RETURNING count"
+)
+_PURGE = sql(
+    "DELETE FROM rate_limit_counters WHERE (key, window_start) IN"
+    " (SELECT key, window_start FROM rate_limit_counters WHERE window_start < $1"
+    f" LIMIT {_PURGE_BATCH} FOR UPDATE SKIP LOCKED)",
+    sqlite="DELETE FROM rate_limit_counters WHERE rowid IN"
+    f" (SELECT rowid FROM rate_limit_counters WHERE window_start < $1 LIMIT {_PURGE_BATCH})",
+)
 
 
 class SqlRateLimitRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        self._insert: Any = (
-            postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-        )
 
     async def hit(self, key: str, window_start: int) -> int:
-        statement = self._insert(counters).values(key=key, window_start=window_start, count=1)
-        statement = statement.on_conflict_do_update(
-            index_elements=[counters.c.key, counters.c.window_start],
-            set_={"count": counters.c.count + 1},
-        ).returning(counters.c.count)
-        return int((await self._conn.execute(statement)).scalar_one())
+        count = await self._conn.fetchval(_HIT, key, window_start)
+        return int(count)
 
     async def purge(self, before: int) -> None:
-        old = (
-            select(counters.c.key, counters.c.window_start)
-            .where(counters.c.window_start < before)
-            .limit(_PURGE_BATCH)
-            .with_for_update(skip_locked=True)
-        )
-        await self._conn.execute(
-            delete(counters).where(tuple_(counters.c.key, counters.c.window_start).in_(old))
-        )
+        await self._conn.execute(_PURGE, before)

@@ -1,14 +1,15 @@
-"""SQLAlchemy Core implementations of the repository protocols; one connection per unit of work."""
+"""The SQL repositories of the protocol core, and the unit of work: one connection per request.
+
+Every statement is SQL text run by the driver (`driver.py`); each lookup is one query, joins
+folded in Python (a client and its redirect URIs, a grant and its advertisers).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self, cast
-
-from sqlalchemy import Table, insert, select, update
-from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from typing import Self
 
 from consentry.core import model
 from consentry.storage.repositories import (
@@ -25,10 +26,16 @@ from consentry.storage.repositories import (
     UserRepository,
     WebSessionRepository,
 )
-from consentry.storage.sql import tables as t
 from consentry.storage.sql.audit import SqlAuditRepository
-from consentry.storage.sql.engine import READ_ONLY_OPTION
-from consentry.storage.sql.inserts import insert_row
+from consentry.storage.sql.driver import (
+    Connection,
+    Database,
+    Lease,
+    Row,
+    read_optional_time,
+    read_time,
+    sql,
+)
 from consentry.storage.sql.one_time import SqlAuthorizationCodeRepository, SqlRefreshTokenRepository
 from consentry.storage.sql.security import (
     SqlClientAuthFailureRepository,
@@ -37,16 +44,70 @@ from consentry.storage.sql.security import (
 )
 from consentry.storage.sql.sessions import SqlSigningKeyRepository, SqlWebSessionRepository
 
-apps = cast(Table, t.App.__table__)
-credentials = cast(Table, t.Credential.__table__)
-redirect_uris = cast(Table, t.RedirectUri.__table__)
-organizations = cast(Table, t.Organization.__table__)
-users = cast(Table, t.User.__table__)
-advertisers = cast(Table, t.Advertiser.__table__)
-portfolio = cast(Table, t.PortfolioEntry.__table__)
-pending_authorizations = cast(Table, t.PendingAuthorization.__table__)
-grants = cast(Table, t.Grant.__table__)
-grant_advertisers = cast(Table, t.GrantAdvertiser.__table__)
+_CLIENT = sql(
+    "SELECT c.id, c.app_id, c.client_id, c.secret_hash, c.label, c.created_at, c.last_used_at,"
+    " a.organization_id, a.name AS app_name, a.description, a.service, a.auth_method, a.scopes,"
+    " a.pkce_required, a.activated, a.image IS NOT NULL AS has_image,"
+    " o.name AS organization_name, r.uri"
+    " FROM credentials c JOIN apps a ON a.id = c.app_id"
+    " JOIN organizations o ON o.id = a.organization_id"
+    " LEFT JOIN redirect_uris r ON r.app_id = c.app_id"
+    " WHERE c.client_id = $1"
+)
+_IMAGE = sql("SELECT image, image_type FROM apps WHERE id = $1")
+_TOUCH_CREDENTIAL = sql("UPDATE credentials SET last_used_at = $2 WHERE id = $1")
+
+_USER_COLUMNS = "id, email, display_name, password_hash, organization_id"
+_USER = sql(f"SELECT {_USER_COLUMNS} FROM users WHERE id = $1")
+_USER_BY_EMAIL = sql(f"SELECT {_USER_COLUMNS} FROM users WHERE email = $1")
+_PORTFOLIO = sql(
+    "SELECT a.id, a.name, p.role FROM advertisers a"
+    " JOIN portfolio_entries p ON p.advertiser_id = a.id"
+    " WHERE p.user_id = $1 ORDER BY a.name, a.id"
+)
+_ADVERTISERS = sql("SELECT id, name FROM advertisers WHERE id = ANY($1) ORDER BY id")
+
+_PENDING_SELECT = (
+    "SELECT p.id_hash, p.credential_id, c.client_id, p.redirect_uri, p.state,"
+    " p.code_challenge, p.scopes, p.created_at, p.expires_at"
+    " FROM pending_authorizations p JOIN credentials c ON c.id = p.credential_id"
+)
+_ADD_PENDING = sql(
+    "INSERT INTO pending_authorizations (id_hash, credential_id, redirect_uri, state,"
+    " code_challenge, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+)
+_OPEN_PENDING = sql(f"{_PENDING_SELECT} WHERE p.id_hash = $1 AND p.decided_at IS NULL")
+_ANY_PENDING = sql(f"{_PENDING_SELECT} WHERE p.id_hash = $1")
+_DECIDE_PENDING = sql(
+    "UPDATE pending_authorizations SET decided_at = $2"
+    " WHERE id_hash = $1 AND decided_at IS NULL AND expires_at > $2"
+)
+
+_ADD_GRANT = sql(
+    "INSERT INTO grants (id, user_id, credential_id, app_id, scopes, created_at, revoked_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+)
+_ADD_GRANT_ADVERTISER = sql(
+    "INSERT INTO grant_advertisers (grant_id, advertiser_id) VALUES ($1, $2)"
+)
+_GRANT_COLUMNS = (
+    "g.id, g.user_id, g.credential_id, g.app_id, g.scopes, g.created_at, g.revoked_at,"
+    " ga.advertiser_id"
+)
+_GRANT_ADVERTISERS_JOIN = (
+    "LEFT JOIN grant_advertisers ga ON ga.grant_id = g.id AND ga.revoked_at IS NULL"
+)
+_GRANT = sql(
+    f"SELECT {_GRANT_COLUMNS} FROM grants g {_GRANT_ADVERTISERS_JOIN}"
+    " WHERE g.id = $1 ORDER BY ga.advertiser_id"
+)
+_APP_LEVEL_GRANTS = sql(
+    f"SELECT {_GRANT_COLUMNS} FROM grants g {_GRANT_ADVERTISERS_JOIN}"
+    " WHERE g.app_id = $1 AND g.credential_id IS NULL AND g.revoked_at IS NULL"
+    " ORDER BY g.created_at, g.id, ga.advertiser_id"
+)
+_REVOKE_GRANT = sql("UPDATE grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+_TOUCH_GRANT = sql("UPDATE grants SET last_used_at = $2 WHERE id = $1")
 
 
 def _scopes(value: str) -> tuple[str, ...]:
@@ -54,283 +115,204 @@ def _scopes(value: str) -> tuple[str, ...]:
 
 
 class SqlClientRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def get_by_client_id(self, client_id: str) -> model.Client | None:
-        query = (
-            select(
-                credentials,
-                apps.c.organization_id,
-                apps.c.name.label("app_name"),
-                apps.c.description,
-                apps.c.service,
-                apps.c.auth_method,
-                apps.c.scopes,
-                apps.c.pkce_required,
-                apps.c.activated,
-                (apps.c.image.is_not(None)).label("has_image"),
-                organizations.c.name.label("organization_name"),
-            )
-            .join(apps, apps.c.id == credentials.c.app_id)
-            .join(organizations, organizations.c.id == apps.c.organization_id)
-            .where(credentials.c.client_id == client_id)
-        )
-        row = (await self._conn.execute(query)).first()
-        if row is None:
+        rows = await self._conn.fetch(_CLIENT, client_id)
+        if not rows:
             return None
-        uris = await self._conn.scalars(
-            select(redirect_uris.c.uri).where(redirect_uris.c.app_id == row.app_id)
-        )
+        row = rows[0]
         app = model.App(
-            id=row.app_id,
-            organization_id=row.organization_id,
-            organization_name=row.organization_name,
-            name=row.app_name,
-            description=row.description,
-            service=row.service,
-            auth_method=model.AuthMethod(row.auth_method),
-            scopes=_scopes(row.scopes),
-            pkce_required=row.pkce_required,
-            activated=row.activated,
-            has_image=bool(row.has_image),
+            id=row["app_id"],
+            organization_id=row["organization_id"],
+            organization_name=row["organization_name"],
+            name=row["app_name"],
+            description=row["description"],
+            service=row["service"],
+            auth_method=model.AuthMethod(row["auth_method"]),
+            scopes=_scopes(row["scopes"]),
+            pkce_required=bool(row["pkce_required"]),
+            activated=bool(row["activated"]),
+            has_image=bool(row["has_image"]),
         )
         credential = model.Credential(
-            id=row.id,
-            app_id=row.app_id,
-            client_id=row.client_id,
-            secret_hash=bytes(row.secret_hash),
-            label=row.label,
-            created_at=row.created_at,
-            last_used_at=row.last_used_at,
+            id=row["id"],
+            app_id=row["app_id"],
+            client_id=row["client_id"],
+            secret_hash=bytes(row["secret_hash"]),
+            label=row["label"],
+            created_at=read_time(row["created_at"]),
+            last_used_at=read_optional_time(row["last_used_at"]),
         )
-        return model.Client(credential=credential, app=app, redirect_uris=frozenset(uris))
+        uris = frozenset(r["uri"] for r in rows if r["uri"] is not None)
+        return model.Client(credential=credential, app=app, redirect_uris=uris)
 
     async def get_image(self, app_id: int) -> tuple[bytes, str] | None:
-        row = (
-            await self._conn.execute(
-                select(apps.c.image, apps.c.image_type).where(apps.c.id == app_id)
-            )
-        ).first()
-        if row is None or row.image is None or row.image_type is None:
+        row = await self._conn.fetchrow(_IMAGE, app_id)
+        if row is None or row["image"] is None or row["image_type"] is None:
             return None
-        return bytes(row.image), row.image_type
+        return bytes(row["image"]), row["image_type"]
 
     async def touch_credential(self, credential_id: int, when: datetime) -> None:
-        await self._conn.execute(
-            update(credentials).where(credentials.c.id == credential_id).values(last_used_at=when)
-        )
+        await self._conn.execute(_TOUCH_CREDENTIAL, credential_id, when)
+
+
+def _user(row: Row) -> model.User:
+    return model.User(
+        id=row["id"],
+        email=row["email"],
+        display_name=row["display_name"],
+        password_hash=row["password_hash"],
+        organization_id=row["organization_id"],
+    )
 
 
 class SqlUserRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    @staticmethod
-    def _user(row: Row[Any]) -> model.User:
-        return model.User(
-            id=row.id,
-            email=row.email,
-            display_name=row.display_name,
-            password_hash=row.password_hash,
-            organization_id=row.organization_id,
-        )
-
     async def get(self, user_id: int) -> model.User | None:
-        row = (await self._conn.execute(select(users).where(users.c.id == user_id))).first()
-        return self._user(row) if row else None
+        row = await self._conn.fetchrow(_USER, user_id)
+        return _user(row) if row else None
 
     async def get_by_email(self, email: str) -> model.User | None:
-        query = select(users).where(users.c.email == email.strip().lower())
-        row = (await self._conn.execute(query)).first()
-        return self._user(row) if row else None
+        row = await self._conn.fetchrow(_USER_BY_EMAIL, email.strip().lower())
+        return _user(row) if row else None
 
     async def portfolio(self, user_id: int) -> list[model.PortfolioEntry]:
-        query = (
-            select(advertisers.c.id, advertisers.c.name, portfolio.c.role)
-            .join(portfolio, portfolio.c.advertiser_id == advertisers.c.id)
-            .where(portfolio.c.user_id == user_id)
-            .order_by(advertisers.c.name, advertisers.c.id)
-        )
         return [
-            model.PortfolioEntry(model.Advertiser(row.id, row.name), model.Role(row.role))
-            for row in await self._conn.execute(query)
+            model.PortfolioEntry(model.Advertiser(row["id"], row["name"]), model.Role(row["role"]))
+            for row in await self._conn.fetch(_PORTFOLIO, user_id)
         ]
 
     async def advertisers(self, advertiser_ids: tuple[int, ...]) -> list[model.Advertiser]:
-        query = (
-            select(advertisers.c.id, advertisers.c.name)
-            .where(advertisers.c.id.in_(advertiser_ids))
-            .order_by(advertisers.c.id)
-        )
-        return [model.Advertiser(row.id, row.name) for row in await self._conn.execute(query)]
+        if not advertiser_ids:
+            return []
+        rows = await self._conn.fetch(_ADVERTISERS, list(advertiser_ids))
+        return [model.Advertiser(row["id"], row["name"]) for row in rows]
+
+
+def _pending(row: Row) -> model.PendingAuthorization:
+    return model.PendingAuthorization(
+        id_hash=bytes(row["id_hash"]),
+        credential_id=row["credential_id"],
+        client_id=row["client_id"],
+        redirect_uri=row["redirect_uri"],
+        state=row["state"],
+        code_challenge=row["code_challenge"],
+        scopes=_scopes(row["scopes"]),
+        created_at=read_time(row["created_at"]),
+        expires_at=read_time(row["expires_at"]),
+    )
 
 
 class SqlPendingAuthorizationRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    @staticmethod
-    def _pending(row: Row[Any]) -> model.PendingAuthorization:
-        return model.PendingAuthorization(
-            id_hash=bytes(row.id_hash),
-            credential_id=row.credential_id,
-            client_id=row.client_id,
-            redirect_uri=row.redirect_uri,
-            state=row.state,
-            code_challenge=row.code_challenge,
-            scopes=_scopes(row.scopes),
-            created_at=row.created_at,
-            expires_at=row.expires_at,
-        )
-
-    def _select(self) -> Any:
-        return select(pending_authorizations, credentials.c.client_id).join(
-            credentials, credentials.c.id == pending_authorizations.c.credential_id
-        )
-
     async def add(self, pending: model.PendingAuthorization) -> None:
-        await insert_row(
-            self._conn,
-            insert(pending_authorizations).values(
-                id_hash=pending.id_hash,
-                credential_id=pending.credential_id,
-                redirect_uri=pending.redirect_uri,
-                state=pending.state,
-                code_challenge=pending.code_challenge,
-                scopes=" ".join(pending.scopes),
-                created_at=pending.created_at,
-                expires_at=pending.expires_at,
-            ),
+        await self._conn.execute(
+            _ADD_PENDING,
+            pending.id_hash,
+            pending.credential_id,
+            pending.redirect_uri,
+            pending.state,
+            pending.code_challenge,
+            " ".join(pending.scopes),
+            pending.created_at,
+            pending.expires_at,
         )
 
     async def get(self, id_hash: bytes) -> model.PendingAuthorization | None:
-        query = self._select().where(
-            pending_authorizations.c.id_hash == id_hash,
-            pending_authorizations.c.decided_at.is_(None),
-        )
-        row = (await self._conn.execute(query)).first()
-        return self._pending(row) if row else None
+        row = await self._conn.fetchrow(_OPEN_PENDING, id_hash)
+        return _pending(row) if row else None
 
     async def consume(self, id_hash: bytes, now: datetime) -> model.PendingAuthorization | None:
-        result = await self._conn.execute(
-            update(pending_authorizations)
-            .where(
-                pending_authorizations.c.id_hash == id_hash,
-                pending_authorizations.c.decided_at.is_(None),
-                pending_authorizations.c.expires_at > now,
-            )
-            .values(decided_at=now)
-        )
-        if result.rowcount != 1:
+        if await self._conn.execute(_DECIDE_PENDING, id_hash, now) != 1:
             return None
-        row = (
-            await self._conn.execute(
-                self._select().where(pending_authorizations.c.id_hash == id_hash)
+        row = await self._conn.fetchrow(_ANY_PENDING, id_hash)
+        return _pending(row) if row else None
+
+
+def grants_from_rows(rows: Sequence[Row]) -> list[model.Grant]:
+    """Fold `grant × advertiser` rows (ordered by grant) into grants, in their order."""
+    grants: list[model.Grant] = []
+    advertisers: dict[str, list[int]] = {}
+    for row in rows:
+        grant_id = row["id"]
+        if grant_id not in advertisers:
+            advertisers[grant_id] = []
+            grants.append(
+                model.Grant(
+                    id=grant_id,
+                    user_id=row["user_id"],
+                    credential_id=row["credential_id"],
+                    app_id=row["app_id"],
+                    scopes=_scopes(row["scopes"]),
+                    advertiser_ids=(),
+                    created_at=read_time(row["created_at"]),
+                    revoked_at=read_optional_time(row["revoked_at"]),
+                )
             )
-        ).one()
-        return self._pending(row)
+        if row["advertiser_id"] is not None:
+            advertisers[grant_id].append(row["advertiser_id"])
+    return [
+        model.Grant(
+            id=g.id,
+            user_id=g.user_id,
+            credential_id=g.credential_id,
+            app_id=g.app_id,
+            scopes=g.scopes,
+            advertiser_ids=tuple(advertisers[g.id]),
+            created_at=g.created_at,
+            revoked_at=g.revoked_at,
+        )
+        for g in grants
+    ]
 
 
 class SqlGrantRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def add(self, grant: model.Grant) -> None:
-        await insert_row(
-            self._conn,
-            insert(grants).values(
-                id=grant.id,
-                user_id=grant.user_id,
-                credential_id=grant.credential_id,
-                app_id=grant.app_id,
-                scopes=" ".join(grant.scopes),
-                created_at=grant.created_at,
-                revoked_at=grant.revoked_at,
-            ),
+        await self._conn.execute(
+            _ADD_GRANT,
+            grant.id,
+            grant.user_id,
+            grant.credential_id,
+            grant.app_id,
+            " ".join(grant.scopes),
+            grant.created_at,
+            grant.revoked_at,
         )
-        if grant.advertiser_ids:
-            await self._conn.execute(
-                insert(grant_advertisers),
-                [{"grant_id": grant.id, "advertiser_id": a} for a in grant.advertiser_ids],
-            )
+        await self._conn.executemany(
+            _ADD_GRANT_ADVERTISER, [(grant.id, a) for a in grant.advertiser_ids]
+        )
 
     async def get(self, grant_id: str) -> model.Grant | None:
-        row = (await self._conn.execute(select(grants).where(grants.c.id == grant_id))).first()
-        if row is None:
-            return None
-        advertiser_ids = await self._conn.scalars(
-            select(grant_advertisers.c.advertiser_id)
-            .where(
-                grant_advertisers.c.grant_id == grant_id,
-                grant_advertisers.c.revoked_at.is_(None),
-            )
-            .order_by(grant_advertisers.c.advertiser_id)
-        )
-        return model.Grant(
-            id=row.id,
-            user_id=row.user_id,
-            credential_id=row.credential_id,
-            app_id=row.app_id,
-            scopes=_scopes(row.scopes),
-            advertiser_ids=tuple(advertiser_ids),
-            created_at=row.created_at,
-            revoked_at=row.revoked_at,
-        )
+        found = grants_from_rows(await self._conn.fetch(_GRANT, grant_id))
+        return found[0] if found else None
 
     async def revoke(self, grant_id: str, when: datetime) -> None:
-        await self._conn.execute(
-            update(grants)
-            .where(grants.c.id == grant_id, grants.c.revoked_at.is_(None))
-            .values(revoked_at=when)
-        )
+        await self._conn.execute(_REVOKE_GRANT, grant_id, when)
 
     async def touch(self, grant_id: str, when: datetime) -> None:
-        await self._conn.execute(
-            update(grants).where(grants.c.id == grant_id).values(last_used_at=when)
-        )
+        await self._conn.execute(_TOUCH_GRANT, grant_id, when)
 
     async def app_level(self, app_id: int) -> list[model.Grant]:
-        rows = list(
-            await self._conn.execute(
-                select(grants)
-                .where(
-                    grants.c.app_id == app_id,
-                    grants.c.credential_id.is_(None),
-                    grants.c.revoked_at.is_(None),
-                )
-                .order_by(grants.c.created_at, grants.c.id)
-            )
-        )
-        granted: dict[str, list[int]] = {row.id: [] for row in rows}
-        if rows:
-            pairs = await self._conn.execute(
-                select(grant_advertisers.c.grant_id, grant_advertisers.c.advertiser_id)
-                .where(
-                    grant_advertisers.c.grant_id.in_(list(granted)),
-                    grant_advertisers.c.revoked_at.is_(None),
-                )
-                .order_by(grant_advertisers.c.advertiser_id)
-            )
-            for grant_id, advertiser_id in pairs:
-                granted[grant_id].append(advertiser_id)
-        return [
-            model.Grant(
-                id=row.id,
-                user_id=row.user_id,
-                credential_id=row.credential_id,
-                app_id=row.app_id,
-                scopes=_scopes(row.scopes),
-                advertiser_ids=tuple(granted[row.id]),
-                created_at=row.created_at,
-                revoked_at=row.revoked_at,
-            )
-            for row in rows
-        ]
+        return grants_from_rows(await self._conn.fetch(_APP_LEVEL_GRANTS, app_id))
 
 
 class SqlUnitOfWork:
-    """One connection and one transaction; commits on a clean exit, rolls back on an exception."""
+    """One connection and (from its first write) one transaction; commits on a clean exit.
+
+    `read_only` refuses writes; `autocommit` commits every statement on its own (no BEGIN,
+    no COMMIT: for independent single-statement writes); `relaxed` takes a connection whose
+    commits do not wait for the disk (see the drivers), for counters that may lose a few counts
+    in a crash.
+    """
 
     clients: ClientRepository
     users: UserRepository
@@ -345,23 +327,31 @@ class SqlUnitOfWork:
     client_auth_failures: ClientAuthFailureRepository
     audit: AuditRepository
 
-    def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
-        self._engine = engine
+    def __init__(
+        self,
+        database: Database,
+        *,
+        read_only: bool = False,
+        autocommit: bool = False,
+        relaxed: bool = False,
+    ) -> None:
+        self._database = database
         self._read_only = read_only
-        self._conn: AsyncConnection | None = None
+        self._autocommit = autocommit
+        self._relaxed = relaxed
+        self._lease: Lease | None = None
 
     @property
-    def connection(self) -> AsyncConnection:
-        if self._conn is None:
+    def connection(self) -> Connection:
+        if self._lease is None:
             raise RuntimeError("unit of work used outside `async with`")
-        return self._conn
+        return self._lease.connection
 
     async def __aenter__(self) -> Self:
-        conn = await self._engine.connect()
-        if self._read_only:
-            await conn.execution_options(**{READ_ONLY_OPTION: True})
-        await conn.begin()
-        self._conn = conn
+        self._lease = await self._database.acquire(
+            read_only=self._read_only, autocommit=self._autocommit, relaxed=self._relaxed
+        )
+        conn = self._lease.connection
         self.clients = SqlClientRepository(conn)
         self.users = SqlUserRepository(conn)
         self.pending = SqlPendingAuthorizationRepository(conn)
@@ -382,12 +372,14 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        conn = self.connection
+        lease = self._lease
+        if lease is None:
+            raise RuntimeError("unit of work used outside `async with`")
+        self._lease = None
         try:
             if exc_type is None:
-                await conn.commit()
+                await lease.commit()
             else:
-                await conn.rollback()
+                await lease.rollback()
         finally:
-            await conn.close()
-            self._conn = None
+            await lease.release()

@@ -2,104 +2,106 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
-from typing import cast
-
-from sqlalchemy import Table, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from consentry.storage.repositories import StoredSigningKey, WebSession
-from consentry.storage.sql import tables as t
-from consentry.storage.sql.inserts import insert_row
+from consentry.storage.sql.driver import Connection, Row, read_optional_time, read_time, sql
 
-signing_keys = cast(Table, t.SigningKey.__table__)
-web_sessions = cast(Table, t.WebSession.__table__)
+_LIST_KEYS = sql(
+    "SELECT kid, algorithm, encrypted_private_key, public_jwk, created_at, retired_at"
+    " FROM signing_keys ORDER BY created_at, kid"
+)
+_ADD_KEY = sql(
+    "INSERT INTO signing_keys"
+    " (kid, algorithm, encrypted_private_key, public_jwk, created_at, retired_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6)"
+)
+_RETIRE_KEY = sql(
+    "UPDATE signing_keys SET retired_at = $2 WHERE kid = $1 AND retired_at IS NULL"
+)
+
+_ADD_SESSION = sql(
+    "INSERT INTO web_sessions (id_hash, user_id, csrf_secret, created_at, expires_at, revoked_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6)"
+)
+_GET_SESSION = sql(
+    "SELECT id_hash, user_id, csrf_secret, created_at, expires_at, revoked_at"
+    " FROM web_sessions WHERE id_hash = $1"
+)
+_REVOKE_SESSION = sql("UPDATE web_sessions SET revoked_at = $2 WHERE id_hash = $1")
+_REVOKE_USER_SESSIONS = sql(
+    "UPDATE web_sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL"
+)
+_DELETE_EXPIRED_SESSIONS = sql("DELETE FROM web_sessions WHERE expires_at < $1")
+
+
+def _signing_key(row: Row) -> StoredSigningKey:
+    return StoredSigningKey(
+        kid=row["kid"],
+        algorithm=row["algorithm"],
+        encrypted_private_key=bytes(row["encrypted_private_key"]),
+        public_jwk=dict(json.loads(row["public_jwk"])),
+        created_at=read_time(row["created_at"]),
+        retired_at=read_optional_time(row["retired_at"]),
+    )
 
 
 class SqlSigningKeyRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def list(self) -> list[StoredSigningKey]:
-        rows = await self._conn.execute(
-            select(signing_keys).order_by(signing_keys.c.created_at, signing_keys.c.kid)
-        )
-        return [
-            StoredSigningKey(
-                kid=row.kid,
-                algorithm=row.algorithm,
-                encrypted_private_key=bytes(row.encrypted_private_key),
-                public_jwk=dict(row.public_jwk),
-                created_at=row.created_at,
-                retired_at=row.retired_at,
-            )
-            for row in rows
-        ]
+        return [_signing_key(row) for row in await self._conn.fetch(_LIST_KEYS)]
 
     async def add(self, key: StoredSigningKey) -> None:
-        await insert_row(
-            self._conn,
-            insert(signing_keys).values(
-                kid=key.kid,
-                algorithm=key.algorithm,
-                encrypted_private_key=key.encrypted_private_key,
-                public_jwk=key.public_jwk,
-                created_at=key.created_at,
-                retired_at=key.retired_at,
-            ),
+        await self._conn.execute(
+            _ADD_KEY,
+            key.kid,
+            key.algorithm,
+            key.encrypted_private_key,
+            json.dumps(key.public_jwk),
+            key.created_at,
+            key.retired_at,
         )
 
     async def retire(self, kid: str, when: datetime) -> None:
-        await self._conn.execute(
-            update(signing_keys)
-            .where(signing_keys.c.kid == kid, signing_keys.c.retired_at.is_(None))
-            .values(retired_at=when)
-        )
+        await self._conn.execute(_RETIRE_KEY, kid, when)
 
 
 class SqlWebSessionRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def add(self, session: WebSession) -> None:
-        await insert_row(
-            self._conn,
-            insert(web_sessions).values(
-                id_hash=session.id_hash,
-                user_id=session.user_id,
-                csrf_secret=session.csrf_secret,
-                created_at=session.created_at,
-                expires_at=session.expires_at,
-                revoked_at=session.revoked_at,
-            ),
+        await self._conn.execute(
+            _ADD_SESSION,
+            session.id_hash,
+            session.user_id,
+            session.csrf_secret,
+            session.created_at,
+            session.expires_at,
+            session.revoked_at,
         )
 
     async def get(self, id_hash: bytes) -> WebSession | None:
-        query = select(web_sessions).where(web_sessions.c.id_hash == id_hash)
-        row = (await self._conn.execute(query)).first()
+        row = await self._conn.fetchrow(_GET_SESSION, id_hash)
         if row is None:
             return None
         return WebSession(
-            id_hash=bytes(row.id_hash),
-            user_id=row.user_id,
-            csrf_secret=row.csrf_secret,
-            created_at=row.created_at,
-            expires_at=row.expires_at,
-            revoked_at=row.revoked_at,
+            id_hash=bytes(row["id_hash"]),
+            user_id=row["user_id"],
+            csrf_secret=row["csrf_secret"],
+            created_at=read_time(row["created_at"]),
+            expires_at=read_time(row["expires_at"]),
+            revoked_at=read_optional_time(row["revoked_at"]),
         )
 
     async def revoke(self, id_hash: bytes, when: datetime) -> None:
-        await self._conn.execute(
-            update(web_sessions).where(web_sessions.c.id_hash == id_hash).values(revoked_at=when)
-        )
+        await self._conn.execute(_REVOKE_SESSION, id_hash, when)
 
     async def revoke_all(self, user_id: int, when: datetime) -> int:
-        result = await self._conn.execute(
-            update(web_sessions)
-            .where(web_sessions.c.user_id == user_id, web_sessions.c.revoked_at.is_(None))
-            .values(revoked_at=when)
-        )
-        return int(result.rowcount)
+        return await self._conn.execute(_REVOKE_USER_SESSIONS, user_id, when)
 
     async def delete_expired(self, now: datetime) -> None:
-        await self._conn.execute(delete(web_sessions).where(web_sessions.c.expires_at < now))
+        await self._conn.execute(_DELETE_EXPIRED_SESSIONS, now)

@@ -24,8 +24,8 @@ from consentry.storage.sql.demo_data import (
     seed_demo,
 )
 from consentry.storage.sql.engine import create_engine
-from consentry.storage.sql.repositories import SqlUnitOfWork
 from tests.factories import make_hasher
+from tests.support.storage import sql_unit_of_work
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ async def test_seed_demo_creates_an_activated_app_and_a_customer_portfolio(
             conn, hasher, clock.now(), customer_password="c-pass", developer_password="d-pass"
         )
         assert await demo_exists(conn)
-    async with SqlUnitOfWork(sql_engine, read_only=True) as uow:
+    async with sql_unit_of_work(sql_engine, read_only=True) as uow:
         client = await uow.clients.get_by_client_id(demo.client_id)
         customer = await uow.users.get_by_email(CUSTOMER_EMAIL)
         developer = await uow.users.get_by_email(DEVELOPER_EMAIL)
@@ -84,7 +84,7 @@ async def test_add_credential_returns_the_secret_once_and_stores_its_hash(
             redirect_uris=("https://a.example/cb", "https://b.example/cb"),
         )
         client_id, secret = await add_credential(conn, hasher, demo.app_id, clock.now(), "second")
-    async with SqlUnitOfWork(sql_engine, read_only=True) as uow:
+    async with sql_unit_of_work(sql_engine, read_only=True) as uow:
         client = await uow.clients.get_by_client_id(client_id)
     assert client is not None and client.app.id == demo.app_id
     assert client.credential.label == "second"

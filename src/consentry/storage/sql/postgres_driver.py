@@ -1,0 +1,178 @@
+"""PostgreSQL through asyncpg: a pool of connections, prepared statements cached per connection.
+
+The pool hands connections back without asyncpg's reset query (a round trip per checkout): a
+unit of work always ends its transaction, and a connection that is still in one, or broke, is
+closed instead of reused. Units of work opened `relaxed` (rate-limit counters) come from a small
+second pool whose sessions run with `synchronous_commit=off`: their commits do not wait for the
+WAL flush, and a crash of the server may forget the last few of them (never corrupts anything).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from consentry.storage.errors import Conflict
+from consentry.storage.sql.driver import Dialect, ReadOnlyViolation, Row, Sql
+
+STATEMENT_CACHE_SIZE = 512
+_RELAXED_SETTINGS = {"synchronous_commit": "off"}
+
+
+def asyncpg_dsn(url: str) -> str:
+    """`postgresql+asyncpg://…` (or any PostgreSQL URL) as the plain DSN asyncpg takes."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        raise ValueError("not a PostgreSQL URL")
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _keep_session(_connection: asyncpg.Connection) -> None:
+    """No reset query on release (see the module docstring)."""
+
+
+def _changed(status: str) -> int:
+    """Rows changed, from a command tag such as `UPDATE 3` or `INSERT 0 1`."""
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
+class PostgresConnection:
+    def __init__(
+        self, raw: asyncpg.Connection, *, read_only: bool, autocommit: bool
+    ) -> None:
+        self._raw = raw
+        self._read_only = read_only
+        self._autocommit = autocommit
+        self._in_transaction = False
+
+    @property
+    def dialect(self) -> Dialect:
+        return Dialect.POSTGRESQL
+
+    async def _prepare(self, statement: Sql) -> None:
+        if not statement.writes:
+            return
+        if self._read_only:
+            raise ReadOnlyViolation(statement.postgresql[:60])
+        if not self._autocommit and not self._in_transaction:
+            await self._raw.execute("BEGIN")
+            self._in_transaction = True
+
+    async def fetch(self, statement: Sql, *args: object) -> Sequence[Row]:
+        await self._prepare(statement)
+        try:
+            rows: list[Row] = await self._raw.fetch(statement.postgresql, *args)
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise Conflict("constraint violated") from exc
+        return rows
+
+    async def fetchrow(self, statement: Sql, *args: object) -> Row | None:
+        await self._prepare(statement)
+        try:
+            row: Row | None = await self._raw.fetchrow(statement.postgresql, *args)
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise Conflict("constraint violated") from exc
+        return row
+
+    async def fetchval(self, statement: Sql, *args: object) -> Any:
+        row = await self.fetchrow(statement, *args)
+        return None if row is None else row[0]
+
+    async def execute(self, statement: Sql, *args: object) -> int:
+        await self._prepare(statement)
+        try:
+            status: str = await self._raw.execute(statement.postgresql, *args)
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise Conflict("constraint violated") from exc
+        return _changed(status)
+
+    async def executemany(self, statement: Sql, rows: Sequence[Sequence[object]]) -> None:
+        if not rows:
+            return
+        await self._prepare(statement)
+        try:
+            await self._raw.executemany(statement.postgresql, rows)
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise Conflict("constraint violated") from exc
+
+    async def _finish(self, verb: str) -> None:
+        if not self._in_transaction:
+            return
+        self._in_transaction = False
+        await self._raw.execute(verb)
+
+    async def commit(self) -> None:
+        await self._finish("COMMIT")
+
+    async def rollback(self) -> None:
+        await self._finish("ROLLBACK")
+
+
+class PostgresLease:
+    def __init__(
+        self, pool: asyncpg.Pool, raw: asyncpg.Connection, connection: PostgresConnection
+    ) -> None:
+        self._pool = pool
+        self._raw = raw
+        self.connection = connection
+
+    async def commit(self) -> None:
+        await self.connection.commit()
+
+    async def rollback(self) -> None:
+        await self.connection.rollback()
+
+    async def release(self) -> None:
+        raw = self._raw
+        try:
+            if not raw.is_closed() and raw.is_in_transaction():
+                await raw.execute("ROLLBACK")
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+            raw.terminate()  # a broken session is not handed to the next request
+        await self._pool.release(raw)
+
+
+class PostgresDatabase:
+    """Two asyncpg pools (durable and relaxed), opened on first use in the running event loop."""
+
+    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+        self._dsn = asyncpg_dsn(url)
+        self._pool_size = pool_size
+        self._pools: dict[bool, asyncpg.Pool] = {}
+        self._opening = asyncio.Lock()
+
+    @property
+    def dialect(self) -> Dialect:
+        return Dialect.POSTGRESQL
+
+    async def _pool(self, relaxed: bool) -> asyncpg.Pool:
+        pool = self._pools.get(relaxed)
+        if pool is not None:
+            return pool
+        async with self._opening:
+            if relaxed not in self._pools:
+                self._pools[relaxed] = await asyncpg.create_pool(
+                    self._dsn,
+                    min_size=1,
+                    max_size=max(2, self._pool_size // 4) if relaxed else self._pool_size,
+                    reset=_keep_session,
+                    statement_cache_size=STATEMENT_CACHE_SIZE,
+                    server_settings=_RELAXED_SETTINGS if relaxed else None,
+                )
+            return self._pools[relaxed]
+
+    async def acquire(self, *, read_only: bool, autocommit: bool, relaxed: bool) -> PostgresLease:
+        pool = await self._pool(relaxed)
+        raw = await pool.acquire()
+        connection = PostgresConnection(raw, read_only=read_only, autocommit=autocommit)
+        return PostgresLease(pool, raw, connection)
+
+    async def close(self) -> None:
+        pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            await pool.close()

@@ -1,0 +1,206 @@
+"""SQLite through the standard library's `sqlite3`, on the event loop's thread.
+
+A statement on a local WAL file takes microseconds, far less than a hand-off to a worker thread,
+so statements run synchronously. This process's writers take one `asyncio.Lock` before `BEGIN
+IMMEDIATE` and keep it to COMMIT: a write transaction never waits in SQLite's busy handler for
+another unit of work of the same process (which could be suspended at an `await` and never get
+the loop back); only other processes' writers are waited for, up to `busy_timeout`.
+
+Durability: `synchronous=FULL` by default (a commit survives power loss). Units of work opened
+`relaxed` (rate-limit counters) use connections with `synchronous=NORMAL`: a crash of the machine
+may forget their last commits, never corrupt the file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from consentry.storage.errors import Conflict
+from consentry.storage.sql.driver import Dialect, ReadOnlyViolation, Row, Sql, sqlite_time
+
+BUSY_TIMEOUT_MS = 30_000
+_IDLE_LIMIT = 32
+
+
+def _bind(args: Sequence[object]) -> tuple[object, ...]:
+    """Python values as SQLite stores them (timestamps as text, lists as JSON for json_each)."""
+    bound: list[object] = []
+    for value in args:
+        if isinstance(value, datetime):
+            bound.append(sqlite_time(value))
+        elif isinstance(value, list | tuple | frozenset):
+            bound.append(json.dumps(list(value)))
+        else:
+            bound.append(value)
+    return tuple(bound)
+
+
+class SqliteConnection:
+    def __init__(
+        self,
+        raw: sqlite3.Connection,
+        write_lock: asyncio.Lock,
+        *,
+        read_only: bool,
+        autocommit: bool,
+    ) -> None:
+        self._raw = raw
+        self._write_lock = write_lock
+        self._read_only = read_only
+        self._autocommit = autocommit
+        self._in_transaction = False
+
+    @property
+    def dialect(self) -> Dialect:
+        return Dialect.SQLITE
+
+    async def _run(self, statement: Sql, args: Sequence[object]) -> sqlite3.Cursor:
+        if statement.writes:
+            if self._read_only:
+                raise ReadOnlyViolation(statement.sqlite[:60])
+            if self._autocommit:
+                async with self._write_lock:  # one statement, its own transaction
+                    return self._execute(statement, args)
+            if not self._in_transaction:
+                await self._write_lock.acquire()
+                try:
+                    self._raw.execute("BEGIN IMMEDIATE")
+                except BaseException:
+                    self._write_lock.release()
+                    raise
+                self._in_transaction = True
+        return self._execute(statement, args)
+
+    def _execute(self, statement: Sql, args: Sequence[object]) -> sqlite3.Cursor:
+        try:
+            return self._raw.execute(statement.sqlite, _bind(args))
+        except sqlite3.IntegrityError as exc:
+            raise Conflict("constraint violated") from exc
+
+    async def fetch(self, statement: Sql, *args: object) -> Sequence[Row]:
+        cursor = await self._run(statement, args)
+        rows: list[Row] = cursor.fetchall()
+        return rows
+
+    async def fetchrow(self, statement: Sql, *args: object) -> Row | None:
+        cursor = await self._run(statement, args)
+        row: Row | None = cursor.fetchone()
+        cursor.close()
+        return row
+
+    async def fetchval(self, statement: Sql, *args: object) -> Any:
+        row = await self.fetchrow(statement, *args)
+        return None if row is None else row[0]
+
+    async def execute(self, statement: Sql, *args: object) -> int:
+        cursor = await self._run(statement, args)
+        changed = cursor.rowcount
+        cursor.close()
+        return max(changed, 0)
+
+    async def executemany(self, statement: Sql, rows: Sequence[Sequence[object]]) -> None:
+        if not rows:
+            return
+        await self._run(statement, rows[0])
+        try:
+            self._raw.executemany(statement.sqlite, [_bind(row) for row in rows[1:]])
+        except sqlite3.IntegrityError as exc:
+            raise Conflict("constraint violated") from exc
+
+    def _finish(self, verb: str) -> None:
+        if not self._in_transaction:
+            return
+        try:
+            self._raw.execute(verb)
+        finally:
+            self._in_transaction = False
+            self._write_lock.release()
+
+    async def commit(self) -> None:
+        self._finish("COMMIT")
+
+    async def rollback(self) -> None:
+        self._finish("ROLLBACK")
+
+
+class SqliteLease:
+    def __init__(self, database: SqliteDatabase, raw: sqlite3.Connection, relaxed: bool,
+                 connection: SqliteConnection) -> None:
+        self._database = database
+        self._raw = raw
+        self._relaxed = relaxed
+        self.connection = connection
+
+    async def commit(self) -> None:
+        await self.connection.commit()
+
+    async def rollback(self) -> None:
+        await self.connection.rollback()
+
+    async def release(self) -> None:
+        await self.connection.rollback()  # a no-op unless the unit of work forgot to finish
+        self._database.give_back(self._raw, self._relaxed)
+
+
+class SqliteDatabase:
+    """Connections to one SQLite file, reused across units of work of this process."""
+
+    def __init__(self, path: str, *, synchronous: str = "FULL") -> None:
+        if not path or path == ":memory:":
+            raise ValueError("consentry needs an SQLite file (an in-memory database is private)")
+        self._path = path
+        self._synchronous = synchronous
+        self._idle: dict[bool, list[sqlite3.Connection]] = {False: [], True: []}
+        self._write_lock = asyncio.Lock()
+        self._closed = False
+
+    @property
+    def dialect(self) -> Dialect:
+        return Dialect.SQLITE
+
+    @property
+    def write_lock(self) -> asyncio.Lock:
+        """Taken by this process's SQLite writers, so they queue here and not in SQLite."""
+        return self._write_lock
+
+    def _connect(self, relaxed: bool) -> sqlite3.Connection:
+        raw = sqlite3.connect(
+            self._path,
+            isolation_level=None,  # transactions are ours: BEGIN IMMEDIATE at the first write
+            check_same_thread=False,
+            cached_statements=512,
+        )
+        raw.row_factory = sqlite3.Row
+        raw.execute("PRAGMA journal_mode=WAL")
+        raw.execute(f"PRAGMA synchronous={'NORMAL' if relaxed else self._synchronous}")
+        raw.execute("PRAGMA foreign_keys=ON")
+        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        return raw
+
+    async def acquire(self, *, read_only: bool, autocommit: bool, relaxed: bool) -> SqliteLease:
+        if self._closed:
+            raise RuntimeError("the database was closed")
+        idle = self._idle[relaxed]
+        raw = idle.pop() if idle else self._connect(relaxed)
+        connection = SqliteConnection(
+            raw, self._write_lock, read_only=read_only, autocommit=autocommit
+        )
+        return SqliteLease(self, raw, relaxed, connection)
+
+    def give_back(self, raw: sqlite3.Connection, relaxed: bool) -> None:
+        idle = self._idle[relaxed]
+        if self._closed or len(idle) >= _IDLE_LIMIT or raw.in_transaction:
+            raw.close()
+            return
+        idle.append(raw)
+
+    async def close(self) -> None:
+        self._closed = True
+        for idle in self._idle.values():
+            while idle:
+                idle.pop().close()
