@@ -145,7 +145,7 @@ class Minter:
         self._world = world
         self._app: FastAPI = create_app(settings)
         self._services: Services = self._app.state.services
-        self._engine: AsyncEngine = self._app.state.engine
+        self._engine: AsyncEngine = create_engine(settings.database_url)  # bulk inserts
         self._policy = policy_from(settings)
         self._issuer = TokenIssuer(
             issuer=settings.issuer,
@@ -160,6 +160,7 @@ class Minter:
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
+        await self._app.state.database.close()
         await self._engine.dispose()
 
     async def _client(self) -> Client:

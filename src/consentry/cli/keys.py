@@ -11,13 +11,12 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import typer
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consentry.clock import Clock, SystemClock
 from consentry.keys.rotation import retire_after, retire_expired, rotate
 from consentry.settings import Settings
 from consentry.storage.repositories import StoredSigningKey, UnitOfWork
-from consentry.storage.sql.engine import create_engine
+from consentry.storage.sql.database import open_database
 from consentry.storage.sql.repositories import SqlUnitOfWork
 from consentry.web.app import policy_from, sealer_from
 
@@ -26,13 +25,13 @@ keys_app = typer.Typer(help="Manage the JWT signing keys.", no_args_is_help=True
 
 
 async def in_transaction(settings: Settings, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
-    """Run `work` in one unit of work on a short-lived engine."""
-    engine: AsyncEngine = create_engine(settings.database_url)
+    """Run `work` in one unit of work on a short-lived connection pool."""
+    database = open_database(settings.database_url)
     try:
-        async with SqlUnitOfWork(engine) as uow:
+        async with SqlUnitOfWork(database) as uow:
             return await work(uow)
     finally:
-        await engine.dispose()
+        await database.close()
 
 
 async def rotate_key(settings: Settings, clock: Clock) -> str:

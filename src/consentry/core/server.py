@@ -59,7 +59,9 @@ class AuthorizationServer:
             raise InvalidClient(
                 "The application is not activated.", used_basic=presented.used_basic
             )
-        await uow.clients.touch_credential(client.credential.id, self._context.clock.now())
+        now = self._context.clock.now()
+        if self._context.usage.due(f"credential:{client.credential.id}", now):
+            await uow.clients.touch_credential(client.credential.id, now)
         return client
 
     async def _count_failure(self, uow: UnitOfWork, client_id: str) -> None:

@@ -9,9 +9,11 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from consentry.clock import Clock
+from consentry.core.access import is_app_grant
 from consentry.core.hashing import SecretHasher, new_identifier, new_secret
 from consentry.core.model import AccessTokenClaims, Client, Grant, RefreshToken, TokenResponse
 from consentry.core.policy import TokenPolicy
+from consentry.core.usage import UsageThrottle, always
 from consentry.storage.repositories import UnitOfWork
 
 
@@ -38,8 +40,10 @@ class TokenIssuer:
         hasher: SecretHasher,
         policy: TokenPolicy,
         clock: Clock,
+        usage: UsageThrottle | None = None,
     ) -> None:
         self._issuer = issuer
+        self._usage = usage or always()
         self._signer = signer
         self._hasher = hasher
         self._policy = policy
@@ -77,7 +81,9 @@ class TokenIssuer:
                     expires_at=now + self._policy.refresh_token_ttl,
                 )
             )
-        await uow.grants.touch(grant.id, now)
+        # A client-credentials token's pseudo grant has no row: its app's grants are touched.
+        if not is_app_grant(grant.id) and self._usage.due(f"grant:{grant.id}", now):
+            await uow.grants.touch(grant.id, now)
         return TokenResponse(
             access_token=access_token,
             expires_in=expires_in,

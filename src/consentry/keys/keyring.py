@@ -3,7 +3,8 @@
 The newest unretired key signs; every unretired key verifies and is published in the JWKS.
 Keys are cached in memory and reloaded when the cache ages out (`CACHE_TTL`, so a key rotated on
 another node signs here within that time) or when an unknown `kid` shows up (at most once a second).
-Rotation and retirement live in `keys.rotation`.
+Rotation and retirement live in `keys.rotation`. Signing is `compact_jws.Es256Signer`; a token
+whose signature was checked once is remembered until it expires (`verified_tokens.py`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
@@ -21,6 +24,7 @@ from joserfc.jwk import ECKey
 from consentry.clock import Clock
 from consentry.core.errors import InvalidToken
 from consentry.core.model import AccessTokenClaims
+from consentry.keys.compact_jws import Es256Signer
 from consentry.keys.rotation import (
     ALGORITHM,
     CACHE_TTL,
@@ -30,6 +34,7 @@ from consentry.keys.rotation import (
     retire_expired,
 )
 from consentry.keys.sealing import Sealer
+from consentry.keys.verified_tokens import VerifiedToken, VerifiedTokens
 from consentry.storage.repositories import UnitOfWorkFactory
 
 __all__ = ["ALGORITHM", "CACHE_TTL", "KeyRing", "create_signing_key"]
@@ -38,8 +43,22 @@ __all__ = ["ALGORITHM", "CACHE_TTL", "KeyRing", "create_signing_key"]
 @dataclass(frozen=True, slots=True)
 class _LoadedKey:
     kid: str
-    key: ECKey
+    key: ECKey  # verifies (joserfc)
+    signer: Es256Signer
     public_jwk: dict[str, str]
+
+
+def _load_key(kid: str, pem: bytes, public_jwk: dict[str, str]) -> _LoadedKey:
+    private_key = load_pem_private_key(pem, password=None)
+    if not isinstance(private_key, ec.EllipticCurvePrivateKey):
+        raise ValueError(f"signing key {kid} is not an EC key")
+    header = {"alg": ALGORITHM, "kid": kid, "typ": "at+jwt"}
+    return _LoadedKey(
+        kid=kid,
+        key=ECKey.import_key(pem, parameters={"kid": kid}),
+        signer=Es256Signer(private_key, header),
+        public_jwk=public_jwk,
+    )
 
 
 class KeyRing:
@@ -54,6 +73,7 @@ class KeyRing:
         issuer: str,
         leeway: timedelta,
         access_token_ttl: timedelta = timedelta(seconds=900),
+        verified: VerifiedTokens | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._sealer = sealer
@@ -66,6 +86,7 @@ class KeyRing:
         self._loaded_at: float | None = None
         self._forced_at: float | None = None
         self._lock = asyncio.Lock()
+        self._verified = verified if verified is not None else VerifiedTokens()
 
     async def ready(self) -> None:
         """At startup, outside any transaction: retire expired keys, make sure one signs, load."""
@@ -96,8 +117,7 @@ class KeyRing:
                 known = self._keys.get(item.kid)
                 if known is None:
                     pem = self._sealer.unseal(item.encrypted_private_key, key_context(item.kid))
-                    key = ECKey.import_key(pem, parameters={"kid": item.kid})
-                    known = _LoadedKey(item.kid, key, item.public_jwk)
+                    known = _load_key(item.kid, pem, item.public_jwk)
                 loaded[item.kid] = known
             self._keys = loaded
             self._current = loaded[stored[-1].kid]
@@ -118,8 +138,7 @@ class KeyRing:
         await self._fresh()
         if self._current is None:
             raise RuntimeError("no signing key loaded")
-        header = {"alg": ALGORITHM, "kid": self._current.kid, "typ": "at+jwt"}
-        return jwt.encode(header, dict(claims), self._current.key)
+        return self._current.signer.sign(claims)
 
     async def jwks(self) -> dict[str, list[dict[str, str]]]:
         await self._fresh()
@@ -127,6 +146,16 @@ class KeyRing:
 
     async def verify(self, token: str) -> AccessTokenClaims:
         await self._fresh()
+        digest = self._verified.digest(token)
+        known = self._verified.get(digest)
+        if known is not None and known.kid in self._keys:
+            self._check_expiry(known.claims.expires_at)
+            return known.claims
+        claims = await self._verify_signature(token)
+        self._verified.remember(digest, claims)
+        return claims.claims
+
+    async def _verify_signature(self, token: str) -> VerifiedToken:
         try:
             header = jws.extract_compact(token.encode("ascii")).protected
         except (JoseError, ValueError, UnicodeError) as exc:
@@ -143,7 +172,11 @@ class KeyRing:
             decoded = jwt.decode(token, loaded.key, algorithms=[ALGORITHM])
         except (JoseError, ValueError) as exc:
             raise InvalidToken("The access token signature is invalid.") from exc
-        return self._check_claims(decoded.claims)
+        return VerifiedToken(self._check_claims(decoded.claims), kid)
+
+    def _check_expiry(self, expires_at: int) -> None:
+        if int(self._clock.now().timestamp()) > expires_at + self._leeway:
+            raise InvalidToken("The access token expired.")
 
     def _may_force_reload(self) -> bool:
         """Unknown kids reload the ring at most once a second: random kids cannot flood the DB."""
@@ -154,14 +187,12 @@ class KeyRing:
         return True
 
     def _check_claims(self, claims: dict[str, Any]) -> AccessTokenClaims:
-        now = int(self._clock.now().timestamp())
         try:
             expires_at = int(claims["exp"])
             issued_at = int(claims["iat"])
             if claims["iss"] != self._issuer or claims["aud"] != self._issuer:
                 raise InvalidToken("The access token was issued for another audience.")
-            if now > expires_at + self._leeway:
-                raise InvalidToken("The access token expired.")
+            self._check_expiry(expires_at)
             return AccessTokenClaims(
                 subject=str(claims["sub"]),
                 client_id=str(claims["client_id"]),

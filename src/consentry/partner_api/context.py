@@ -1,9 +1,10 @@
 """What every partner-API call goes through: version, bearer token, rate limit, scope, advertisers.
 
-`partner_call` opens the request's one unit of work and, in order: verifies the token and its grant
-(guard.py), counts the call (rate_limit.py), checks the scope (Manage implies Read), and hands the
-handler its granted advertisers and the partner repositories. A refusal (401/403/404/429) still
-commits, so refused calls count against the limit; any other exception rolls back.
+`partner_call` runs the gate and, in order: verifies the token and its grant (guard.py), counts
+the call (rate_limit.py), checks the scope (Manage implies Read), and hands the handler its
+granted advertisers and the partner repositories. The count commits at once, so refused calls
+(403/404/429) count against the limit. A changing call (not GET) runs in a unit of work of its
+own: a refusal there still commits what was done, any other exception rolls back.
 """
 
 from __future__ import annotations
@@ -107,6 +108,9 @@ def _check_scope(access: GrantedAccess, scope: str | None, service: Service | No
         raise InsufficientScope(f"This call needs a {service.title} access token.")
 
 
+_SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
 @asynccontextmanager
 async def partner_call(
     request: Request,
@@ -116,21 +120,37 @@ async def partner_call(
     *,
     service: Service | None = None,
 ) -> AsyncIterator[PartnerCall]:
-    """Authorize and count one call; `scope` None: any valid token (of `service`, if given)."""
+    """Authorize and count one call; `scope` None: any valid token (of `service`, if given).
+
+    The gate (token, grant, count) runs in its own autocommit unit of work on a relaxed
+    connection: the count commits at once, without waiting for the disk, whatever follows.
+    Reading calls (GET) then read on that same connection; changing calls get a unit of work
+    of their own, one transaction that commits or rolls back as a whole.
+    """
     refusal: Exception | None = None
-    async with services.uow() as uow:
+    access: GrantedAccess | None = None
+    async with services.uow(autocommit=True, relaxed=True) as gate:
         try:
-            access = await authorize(request, services, uow)
-            data = partner.data(uow)
-            state = await partner.limiter.hit(data.rate_limits, access.claims)
+            access = await authorize(request, services, gate)
+            state = await partner.limiter.hit(partner.data(gate).rate_limits, access.claims)
             add_partner_headers(request, state.headers())
             if state.exceeded:
                 add_partner_headers(request, {"Retry-After": str(state.retry_after)})
                 raise TooManyRequests(state.retry_after, "The rate limit of this caller is spent.")
             _check_scope(access, scope, service)
-            yield PartnerCall(access=access, uow=uow, data=data)
         except (OAuthError, PartnerApiError) as error:
-            # A decided refusal: keep the counted call (commit), answer after the transaction.
-            refusal = error
+            refusal = error  # a decided refusal: answered after the gate (the count stays)
+        else:
+            if request.method in _SAFE_METHODS:
+                yield PartnerCall(access=access, uow=gate, data=partner.data(gate))
+    if refusal is not None:
+        raise refusal
+    if access is None or request.method in _SAFE_METHODS:
+        return
+    async with services.uow() as uow:
+        try:
+            yield PartnerCall(access=access, uow=uow, data=partner.data(uow))
+        except (OAuthError, PartnerApiError) as error:
+            refusal = error  # e.g. 403 for an advertiser that was not granted: keep what was done
     if refusal is not None:
         raise refusal

@@ -57,11 +57,16 @@ def bucket(policy: RateLimitPolicy, claims: AccessTokenClaims) -> tuple[str, int
 
 
 class RateLimiter:
-    """Counts one call per request: one statement, plus a bounded purge once per new window."""
+    """Counts one call per request: one statement, plus a bounded purge once per new window.
+
+    The purge runs at most once per window in a process (each node purges on its own; purging
+    is idempotent), not on every caller's first call of a window.
+    """
 
     def __init__(self, policy: RateLimitPolicy, clock: Clock) -> None:
         self._policy = policy
         self._clock = clock
+        self._purged_window: int | None = None
 
     async def hit(self, counters: RateLimitRepository, claims: AccessTokenClaims) -> RateLimitState:
         key, limit = bucket(self._policy, claims)
@@ -69,7 +74,8 @@ class RateLimiter:
         now = int(self._clock.now().timestamp())
         start = now - now % window
         count = await counters.hit(key, start)
-        if count == 1:
-            # The caller's first call in a new window: a good moment to forget old windows.
+        if count == 1 and self._purged_window != start:
+            # A first call in a window this process has not purged for: forget old windows.
+            self._purged_window = start
             await counters.purge(before=start - window)
         return RateLimitState(limit=limit, count=count, reset=start + window, now=now)

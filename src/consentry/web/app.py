@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
@@ -30,14 +30,16 @@ from consentry.core.policy import ClientAuthLimits, TokenPolicy
 from consentry.core.revocation import TokenRevocation
 from consentry.core.server import AuthorizationServer
 from consentry.core.tokens import TokenIssuer
+from consentry.core.usage import UsageThrottle
 from consentry.keys.derivation import derive_key
 from consentry.keys.keyring import KeyRing
 from consentry.keys.sealing import Sealer
 from consentry.keys.successor import RefreshSuccessorSealer
 from consentry.oauth import routes as oauth_routes
 from consentry.oauth import token_routes
+from consentry.partner_api import gateway
 from consentry.partner_api import routes as partner_routes
-from consentry.partner_api.context import PartnerComponents
+from consentry.partner_api.context import PartnerComponents, check_version
 from consentry.partner_api.headers import PartnerHeadersMiddleware
 from consentry.partner_api.rate_limit import RateLimiter, RateLimitPolicy
 from consentry.partner_api.versions import VersionPolicy
@@ -62,6 +64,7 @@ from consentry.storage.sql.repositories import SqlUnitOfWork
 from consentry.web import pages
 from consentry.web.access_log import AccessLogMiddleware
 from consentry.web.errors import install_error_handlers
+from consentry.web.hot_lane import HotLane, HotRoute
 from consentry.web.metrics import MetricsMiddleware, RequestMetrics
 from consentry.web.metrics import router as metrics_router
 from consentry.web.security_headers import SecurityHeadersMiddleware
@@ -146,9 +149,7 @@ def build_services(settings: Settings, clock: Clock) -> tuple[Services, Database
     def uow_factory(
         *, read_only: bool = False, autocommit: bool = False, relaxed: bool = False
     ) -> UnitOfWork:
-        return SqlUnitOfWork(
-            database, read_only=read_only, autocommit=autocommit, relaxed=relaxed
-        )
+        return SqlUnitOfWork(database, read_only=read_only, autocommit=autocommit, relaxed=relaxed)
 
     def portal_uow_factory(*, read_only: bool = False) -> PortalUnitOfWork:
         return SqlPortalUnitOfWork(database, read_only=read_only)
@@ -163,10 +164,16 @@ def build_services(settings: Settings, clock: Clock) -> tuple[Services, Database
         leeway=policy.access_token_leeway,
         access_token_ttl=policy.access_token_ttl,
     )
+    usage = UsageThrottle()  # "last used" written at most once a minute per pair and grant
     issuer = TokenIssuer(
-        issuer=settings.issuer, signer=keyring, hasher=hasher, policy=policy, clock=clock
+        issuer=settings.issuer,
+        signer=keyring,
+        hasher=hasher,
+        policy=policy,
+        clock=clock,
+        usage=usage,
     )
-    context = GrantContext(hasher=hasher, issuer=issuer, clock=clock)
+    context = GrantContext(hasher=hasher, issuer=issuer, clock=clock, usage=usage)
     grants: list[TokenGrant] = [
         AuthorizationCodeGrant(),
         RefreshTokenGrant(successor_sealer_from(settings), policy.refresh_reuse_window),
@@ -213,6 +220,21 @@ def build_services(settings: Settings, clock: Clock) -> tuple[Services, Database
     return services, database
 
 
+def hot_routes(services: Services, partner: PartnerComponents) -> list[HotRoute]:
+    """The token endpoint and the partner API's `…/me` calls skip FastAPI's routing."""
+
+    async def version_guard(request: Request, params: dict[str, str]) -> None:
+        await check_version(params["version"], request, services, partner)
+
+    me = "/{version}/%s/me"
+    return [
+        HotRoute("POST", "/oauth2/token", oauth_routes.token),
+        HotRoute("GET", me % "advertisers", partner_routes.my_advertisers, version_guard),
+        HotRoute("GET", me % "marketing-solutions", gateway.marketing_solutions_me, version_guard),
+        HotRoute("GET", me % "retail-media", gateway.retail_media_me, version_guard),
+    ]
+
+
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     services, database = build_services(settings, clock or SystemClock())
 
@@ -229,10 +251,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.services = services
-    app.state.partner = partner_from(settings, services.clock)
+    app.state.partner = partner = partner_from(settings, services.clock)
     app.state.database = database
     app.state.metrics = RequestMetrics()  # per app: no module-level registry
     install_error_handlers(app)
+    # Innermost (added first): inside every other middleware, in front of FastAPI's router.
+    app.add_middleware(
+        HotLane,
+        routes=hot_routes(services, partner),
+        arguments={"services": services, "partner": partner},
+    )
     app.add_middleware(SecurityHeadersMiddleware, hsts=not settings.issuer_is_loopback)
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

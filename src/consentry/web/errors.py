@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -128,73 +130,98 @@ def oauth_error_response(request: Request, error: OAuthError) -> Response:
     return response
 
 
+def _on_page_error(request: Request, exc: AuthorizationPageError) -> Response:
+    return render_error_page(request, 400, exc.title, exc.detail)
+
+
+def _on_redirectable(request: Request, exc: RedirectableError) -> Response:
+    endpoint = get_services(request).authorization
+    target = endpoint.error_redirect(exc.error, exc.redirect_uri, exc.state)
+    return RedirectResponse(target.url, status_code=303, headers=NO_STORE)
+
+
+def _on_partner_error(request: Request, exc: PartnerApiError) -> Response:
+    return partner_api_error(exc.status_code, exc.code, exc.title, exc.detail)
+
+
+def _on_http_error(request: Request, exc: HTTPException) -> Response:
+    detail = exc.detail if isinstance(exc.detail, str) else "Error"
+    if _is_portal_api(request):
+        return portal_problem(PortalError(detail, status=exc.status_code, title=detail))
+    if PARTNER_API_PATH.match(request.url.path):
+        return partner_api_error(exc.status_code, "not-found", detail, detail)
+    if _wants_page(request) or exc.status_code == 404:
+        return render_error_page(request, exc.status_code, detail, detail)
+    return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=NO_STORE)
+
+
+def _on_validation_error(request: Request, exc: RequestValidationError) -> Response:
+    if PARTNER_API_PATH.match(request.url.path):
+        return partner_api_error(400, "invalid-request", "Invalid request", "Invalid request")
+    if _is_portal_api(request):
+        invalid = InvalidInput("The request is not valid; see errors.")
+        invalid.errors = validation_field_errors(exc.errors())
+        return portal_problem(invalid)
+    if _wants_page(request):  # e.g. /portal/apps/not-a-number
+        return portal_error_response(request, NotFoundError("There is no such page."))
+    return JSONResponse(
+        {"error": "invalid_request", "error_description": "The request is malformed."},
+        status_code=400,
+        headers=NO_STORE,
+    )
+
+
+def _on_unexpected(request: Request, exc: Exception) -> Response:
+    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    if PARTNER_API_PATH.match(request.url.path):
+        return partner_api_error(500, "internal-error", "Internal error", "Internal error")
+    if _is_portal_api(request):
+        failure = PortalError("An unexpected error occurred.", status=500)
+        return portal_problem(failure)
+    if _wants_page(request):
+        return render_error_page(
+            request, 500, "Something went wrong", "An unexpected error occurred."
+        )
+    return JSONResponse(
+        {
+            "error": "server_error",
+            "error_description": "The server met an unexpected condition.",
+        },
+        status_code=500,
+        headers=NO_STORE,
+    )
+
+
+Handler = Callable[[Request, Any], Response]
+# Exception class → response; the most specific class in an exception's MRO wins.
+HANDLERS: dict[type[Exception], Handler] = {
+    OAuthError: oauth_error_response,
+    AuthorizationPageError: _on_page_error,
+    RedirectableError: _on_redirectable,
+    PortalError: portal_error_response,
+    PartnerApiError: _on_partner_error,
+    HTTPException: _on_http_error,
+    RequestValidationError: _on_validation_error,
+    Exception: _on_unexpected,
+}
+
+
+def error_response(request: Request, exc: Exception) -> Response:
+    """What the app answers for `exc` (for code that runs outside FastAPI's routing)."""
+    for cls in type(exc).__mro__:
+        handler = HANDLERS.get(cls)
+        if handler is not None:
+            return handler(request, exc)
+    return _on_unexpected(request, exc)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(OAuthError)
-    async def on_oauth_error(request: Request, exc: OAuthError) -> Response:
-        return oauth_error_response(request, exc)
+    for cls, handler in HANDLERS.items():
+        app.add_exception_handler(cls, _as_async(handler))
 
-    @app.exception_handler(AuthorizationPageError)
-    async def on_page_error(request: Request, exc: AuthorizationPageError) -> Response:
-        return render_error_page(request, 400, exc.title, exc.detail)
 
-    @app.exception_handler(RedirectableError)
-    async def on_redirectable(request: Request, exc: RedirectableError) -> Response:
-        endpoint = get_services(request).authorization
-        target = endpoint.error_redirect(exc.error, exc.redirect_uri, exc.state)
-        return RedirectResponse(target.url, status_code=303, headers=NO_STORE)
+def _as_async(handler: Handler) -> Callable[[Request, Any], Awaitable[Response]]:
+    async def handle(request: Request, exc: Any) -> Response:
+        return handler(request, exc)
 
-    @app.exception_handler(PortalError)
-    async def on_portal_error(request: Request, exc: PortalError) -> Response:
-        return portal_error_response(request, exc)
-
-    @app.exception_handler(PartnerApiError)
-    async def on_partner_error(request: Request, exc: PartnerApiError) -> Response:
-        return partner_api_error(exc.status_code, exc.code, exc.title, exc.detail)
-
-    @app.exception_handler(HTTPException)
-    async def on_http_error(request: Request, exc: HTTPException) -> Response:
-        detail = exc.detail if isinstance(exc.detail, str) else "Error"
-        if _is_portal_api(request):
-            return portal_problem(PortalError(detail, status=exc.status_code, title=detail))
-        if PARTNER_API_PATH.match(request.url.path):
-            return partner_api_error(exc.status_code, "not-found", detail, detail)
-        if _wants_page(request) or exc.status_code == 404:
-            return render_error_page(request, exc.status_code, detail, detail)
-        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=NO_STORE)
-
-    @app.exception_handler(RequestValidationError)
-    async def on_validation_error(request: Request, exc: RequestValidationError) -> Response:
-        if PARTNER_API_PATH.match(request.url.path):
-            return partner_api_error(400, "invalid-request", "Invalid request", "Invalid request")
-        if _is_portal_api(request):
-            invalid = InvalidInput("The request is not valid; see errors.")
-            invalid.errors = validation_field_errors(exc.errors())
-            return portal_problem(invalid)
-        if _wants_page(request):  # e.g. /portal/apps/not-a-number
-            return portal_error_response(request, NotFoundError("There is no such page."))
-        return JSONResponse(
-            {"error": "invalid_request", "error_description": "The request is malformed."},
-            status_code=400,
-            headers=NO_STORE,
-        )
-
-    @app.exception_handler(Exception)
-    async def on_unexpected(request: Request, exc: Exception) -> Response:
-        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-        if PARTNER_API_PATH.match(request.url.path):
-            return partner_api_error(500, "internal-error", "Internal error", "Internal error")
-        if _is_portal_api(request):
-            failure = PortalError("An unexpected error occurred.", status=500)
-            return portal_problem(failure)
-        if _wants_page(request):
-            return render_error_page(
-                request, 500, "Something went wrong", "An unexpected error occurred."
-            )
-        return JSONResponse(
-            {
-                "error": "server_error",
-                "error_description": "The server met an unexpected condition.",
-            },
-            status_code=500,
-            headers=NO_STORE,
-        )
+    return handle

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from consentry.clock import Clock
@@ -10,6 +10,7 @@ from consentry.core.hashing import SecretHasher
 from consentry.core.model import Client, TokenResponse
 from consentry.core.requests import Parameters
 from consentry.core.tokens import TokenIssuer
+from consentry.core.usage import UsageThrottle, always
 from consentry.storage.repositories import UnitOfWork
 
 
@@ -20,6 +21,7 @@ class GrantContext:
     hasher: SecretHasher
     issuer: TokenIssuer
     clock: Clock
+    usage: UsageThrottle = field(default_factory=always)  # "last used" of pairs and grants
 
 
 class TokenGrant(Protocol):

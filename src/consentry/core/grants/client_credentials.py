@@ -37,6 +37,7 @@ class ClientCredentialsGrant:
             created_at=now,
         )
         issued = await context.issuer.issue(uow, client, pseudo, with_refresh_token=False)
-        for grant in app_grants:
-            await uow.grants.touch(grant.id, now)  # "last used" on the customers' dashboards
+        for grant in app_grants:  # "last used" on the customers' dashboards
+            if context.usage.due(f"grant:{grant.id}", now):
+                await uow.grants.touch(grant.id, now)
         return issued

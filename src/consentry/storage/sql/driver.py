@@ -1,11 +1,12 @@
 """The thin query layer every SQL repository runs on: SQL text in, driver rows out.
 
 Repositories write their SQL once, in PostgreSQL's dialect with `$1, $2, …` parameters; `Sql`
-derives SQLite's text from it (`?1, ?2, …`; `= ANY($n)` of a list becomes `IN (SELECT value FROM
-json_each(?n))`, the SQLite driver passing lists as JSON) unless a statement spells out its own. Queries go
-straight to the database driver (stdlib `sqlite3`, `asyncpg`) because SQLAlchemy's execution
-layer costs 40–700 µs per statement where the driver needs 6–80 µs (docs/performance.md); the
-schema and the migrations stay SQLAlchemy and Alembic (`tables.py`, `migrations/`).
+derives SQLite's text from it (`?1, ?2, …`; `= ANY($n)` of a list becomes `IN (SELECT value
+FROM json_each(?n))`, the SQLite driver passing lists as JSON) unless a statement spells out its
+own. Queries go straight to the database driver (stdlib `sqlite3`, `asyncpg`) because
+SQLAlchemy's execution layer costs 40–700 µs per statement where the driver needs 6–80 µs
+(docs/performance.md); the schema and the migrations stay SQLAlchemy and Alembic (`tables.py`,
+`migrations/`).
 
 A `Connection` is one unit of work's connection. Reads run as they come; the first write opens
 the transaction (`BEGIN IMMEDIATE` on SQLite), so a unit of work that only reads never takes a

@@ -27,7 +27,7 @@ _CONSUME_CODE = sql(
 )
 _CODE = sql(f"SELECT {_CODE_COLUMNS} FROM authorization_codes WHERE code_hash = $1")
 
-_TOKEN_COLUMNS = "token_hash, grant_id, credential_id, created_at, expires_at, used_at, successor"
+_REFRESH_COLUMNS = "token_hash, grant_id, credential_id, created_at, expires_at, used_at, successor"
 _ADD_TOKEN = sql(
     "INSERT INTO refresh_tokens (token_hash, grant_id, credential_id, created_at, expires_at)"
     " VALUES ($1, $2, $3, $4, $5)"
@@ -35,9 +35,9 @@ _ADD_TOKEN = sql(
 _CONSUME_TOKEN = sql(
     "UPDATE refresh_tokens SET used_at = $3"
     " WHERE token_hash = $1 AND used_at IS NULL AND credential_id = $2 AND expires_at > $3"
-    f" RETURNING {_TOKEN_COLUMNS}"
+    f" RETURNING {_REFRESH_COLUMNS}"
 )
-_TOKEN = sql(f"SELECT {_TOKEN_COLUMNS} FROM refresh_tokens WHERE token_hash = $1")
+_TOKEN = sql(f"SELECT {_REFRESH_COLUMNS} FROM refresh_tokens WHERE token_hash = $1")
 _STORE_SUCCESSOR = sql("UPDATE refresh_tokens SET successor = $2 WHERE token_hash = $1")
 
 

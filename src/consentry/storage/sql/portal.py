@@ -1,4 +1,5 @@
-"""SQLAlchemy Core repositories of the portal's apps, credential pairs and redirect URIs.
+"""SQL repositories of the portal's apps, credential pairs and redirect URIs, run as SQL text on
+the driver (`driver.py`).
 
 `SqlPortalUnitOfWork` is the SQL unit of work with the portal's repositories added.
 """
@@ -6,11 +7,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Self, cast
-
-from sqlalchemy import Table, delete, insert, select, update
-from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncConnection
+from typing import Self
 
 from consentry.core import model
 from consentry.storage.portal import (
@@ -25,201 +22,202 @@ from consentry.storage.portal import (
     RedirectUriRepository,
     StoredRedirectUri,
 )
-from consentry.storage.sql import tables as t
 from consentry.storage.sql.accounts import (
     SqlAccountRepository,
     SqlApiTokenRepository,
     SqlConsentLinkRepository,
     SqlLoginFailureRepository,
 )
+from consentry.storage.sql.driver import (
+    Connection,
+    Row,
+    read_optional_time,
+    read_time,
+    sql,
+)
 from consentry.storage.sql.repositories import SqlUnitOfWork
 
-apps = cast(Table, t.App.__table__)
-organizations = cast(Table, t.Organization.__table__)
-credentials = cast(Table, t.Credential.__table__)
-redirect_uris = cast(Table, t.RedirectUri.__table__)
-grants = cast(Table, t.Grant.__table__)
-codes = cast(Table, t.AuthorizationCode.__table__)
-refresh_tokens = cast(Table, t.RefreshToken.__table__)
-pending = cast(Table, t.PendingAuthorization.__table__)
+_APP_SELECT = (
+    "SELECT a.id, a.organization_id, a.name, a.description, a.service, a.auth_method,"
+    " a.scopes, a.pkce_required, a.activated,"
+    " a.image IS NOT NULL AS has_image, o.name AS organization_name"
+    " FROM apps a JOIN organizations o ON o.id = a.organization_id"
+)
+_ADD_APP = sql(
+    "INSERT INTO apps (organization_id, name, description, service, auth_method, scopes,"
+    " pkce_required, activated, created_at, updated_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, FALSE, FALSE, $7, $7) RETURNING id"
+)
+_LIST_APPS = sql(f"{_APP_SELECT} WHERE a.organization_id = $1 ORDER BY a.name, a.id")
+_APP = sql(f"{_APP_SELECT} WHERE a.id = $1 AND a.organization_id = $2")
+_PUBLISHED_APP = sql(f"{_APP_SELECT} WHERE a.id = $1 AND a.activated IS TRUE")
+# FOR UPDATE serializes writers on this app until commit (PostgreSQL); on SQLite the statement
+# counts as a write, so the transaction (BEGIN IMMEDIATE) is already the only writer.
+_LOCK_APP = sql(
+    "SELECT id FROM apps WHERE id = $1 AND organization_id = $2 FOR UPDATE",
+    sqlite="SELECT id FROM apps WHERE id = $1 AND organization_id = $2",
+)
+_SET_IMAGE = sql("UPDATE apps SET image = $2, image_type = $3, updated_at = $4 WHERE id = $1")
+# One statement for every `AppChanges`: a NULL parameter leaves its column as it is.
+_UPDATE_APP = sql(
+    "UPDATE apps SET updated_at = $2, name = COALESCE($3, name),"
+    " description = COALESCE($4, description), pkce_required = COALESCE($5, pkce_required),"
+    " activated = COALESCE($6, activated), scopes = COALESCE($7, scopes) WHERE id = $1"
+)
+
+_ADD_CREDENTIAL = sql(
+    "INSERT INTO credentials (app_id, client_id, secret_hash, label, created_at)"
+    " VALUES ($1, $2, $3, $4, $5)"
+    " RETURNING id, app_id, client_id, secret_hash, label, created_at, last_used_at"
+)
+_LIST_CREDENTIALS = sql(
+    "SELECT id, app_id, client_id, secret_hash, label, created_at, last_used_at"
+    " FROM credentials WHERE app_id = $1 ORDER BY created_at, id"
+)
+_CREDENTIAL_ID = sql("SELECT id FROM credentials WHERE app_id = $1 AND client_id = $2")
+# Everything issued under the pair ends with it, in this order (see `delete`).
+_DELETE_ISSUED = (
+    sql("DELETE FROM authorization_codes WHERE credential_id = $1"),
+    sql("DELETE FROM refresh_tokens WHERE credential_id = $1"),
+    sql("DELETE FROM pending_authorizations WHERE credential_id = $1"),
+    sql("DELETE FROM grants WHERE credential_id = $1"),
+)
+_DELETE_CREDENTIAL = sql("DELETE FROM credentials WHERE id = $1")
+
+_REDIRECT_URI_ID = sql("SELECT id FROM redirect_uris WHERE app_id = $1 AND uri = $2")
+_ADD_REDIRECT_URI = sql(
+    "INSERT INTO redirect_uris (app_id, uri, created_at) VALUES ($1, $2, $3) RETURNING id"
+)
+_LIST_REDIRECT_URIS = sql(
+    "SELECT id, app_id, uri, created_at FROM redirect_uris WHERE app_id = $1 ORDER BY id"
+)
+_DELETE_REDIRECT_URI = sql("DELETE FROM redirect_uris WHERE app_id = $1 AND id = $2")
 
 
-def _app(row: Row[Any]) -> model.App:
+def _app(row: Row) -> model.App:
     return model.App(
-        id=row.id,
-        organization_id=row.organization_id,
-        organization_name=row.organization_name,
-        name=row.name,
-        description=row.description,
-        service=row.service,
-        auth_method=model.AuthMethod(row.auth_method),
-        scopes=tuple(row.scopes.split()),
-        pkce_required=row.pkce_required,
-        activated=row.activated,
-        has_image=bool(row.has_image),
+        id=row["id"],
+        organization_id=row["organization_id"],
+        organization_name=row["organization_name"],
+        name=row["name"],
+        description=row["description"],
+        service=row["service"],
+        auth_method=model.AuthMethod(row["auth_method"]),
+        scopes=tuple(row["scopes"].split()),
+        pkce_required=bool(row["pkce_required"]),
+        activated=bool(row["activated"]),
+        has_image=bool(row["has_image"]),
     )
 
 
-def _credential(row: Row[Any]) -> model.Credential:
+def _credential(row: Row) -> model.Credential:
     return model.Credential(
-        id=row.id,
-        app_id=row.app_id,
-        client_id=row.client_id,
-        secret_hash=bytes(row.secret_hash),
-        label=row.label,
-        created_at=row.created_at,
-        last_used_at=row.last_used_at,
+        id=row["id"],
+        app_id=row["app_id"],
+        client_id=row["client_id"],
+        secret_hash=bytes(row["secret_hash"]),
+        label=row["label"],
+        created_at=read_time(row["created_at"]),
+        last_used_at=read_optional_time(row["last_used_at"]),
     )
 
 
 class SqlAppRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def _select(self) -> Any:
-        columns = [c for c in apps.c if c.name not in {"image", "image_type"}]
-        return select(
-            *columns,
-            apps.c.image.is_not(None).label("has_image"),
-            organizations.c.name.label("organization_name"),
-        ).join(organizations, organizations.c.id == apps.c.organization_id)
-
     async def add(self, app: NewApp, now: datetime) -> int:
-        app_id = await self._conn.scalar(
-            insert(apps)
-            .values(
-                organization_id=app.organization_id,
-                name=app.name,
-                description=app.description,
-                service=app.service,
-                auth_method=app.auth_method.value,
-                scopes=" ".join(app.scopes),
-                pkce_required=False,
-                activated=False,
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(apps.c.id)
+        app_id = await self._conn.fetchval(
+            _ADD_APP,
+            app.organization_id,
+            app.name,
+            app.description,
+            app.service,
+            app.auth_method.value,
+            " ".join(app.scopes),
+            now,
         )
-        return int(cast(int, app_id))
+        return int(app_id)
 
     async def list(self, organization_id: int) -> list[model.App]:
-        query = self._select().where(apps.c.organization_id == organization_id)
-        rows = await self._conn.execute(query.order_by(apps.c.name, apps.c.id))
-        return [_app(row) for row in rows]
+        return [_app(row) for row in await self._conn.fetch(_LIST_APPS, organization_id)]
 
     async def get(self, app_id: int, organization_id: int) -> model.App | None:
-        query = self._select().where(apps.c.id == app_id, apps.c.organization_id == organization_id)
-        row = (await self._conn.execute(query)).first()
+        row = await self._conn.fetchrow(_APP, app_id, organization_id)
         return _app(row) if row else None
 
     async def get_published(self, app_id: int) -> model.App | None:
-        query = self._select().where(apps.c.id == app_id, apps.c.activated.is_(True))
-        row = (await self._conn.execute(query)).first()
+        row = await self._conn.fetchrow(_PUBLISHED_APP, app_id)
         return _app(row) if row else None
 
     async def lock(self, app_id: int, organization_id: int) -> bool:
-        # PostgreSQL: SELECT … FOR UPDATE serializes writers on this app until commit.
-        # SQLite ignores FOR UPDATE; its BEGIN IMMEDIATE already serializes every writer.
-        query = (
-            select(apps.c.id)
-            .where(apps.c.id == app_id, apps.c.organization_id == organization_id)
-            .with_for_update()
-        )
-        return (await self._conn.scalar(query)) is not None
+        return (await self._conn.fetchval(_LOCK_APP, app_id, organization_id)) is not None
 
     async def update(self, app_id: int, changes: AppChanges, now: datetime) -> None:
-        values: dict[str, object] = {"updated_at": now}
-        for name in ("name", "description", "pkce_required", "activated"):
-            value = getattr(changes, name)
-            if value is not None:
-                values[name] = value
-        if changes.scopes is not None:
-            values["scopes"] = " ".join(changes.scopes)
-        await self._conn.execute(update(apps).where(apps.c.id == app_id).values(**values))
+        scopes = " ".join(changes.scopes) if changes.scopes is not None else None
+        await self._conn.execute(
+            _UPDATE_APP,
+            app_id,
+            now,
+            changes.name,
+            changes.description,
+            changes.pkce_required,
+            changes.activated,
+            scopes,
+        )
 
     async def set_image(self, app_id: int, image: tuple[bytes, str] | None, now: datetime) -> None:
         content, media_type = image if image else (None, None)
-        await self._conn.execute(
-            update(apps)
-            .where(apps.c.id == app_id)
-            .values(image=content, image_type=media_type, updated_at=now)
-        )
+        await self._conn.execute(_SET_IMAGE, app_id, content, media_type, now)
 
 
 class SqlCredentialRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def add(
         self, app_id: int, client_id: str, secret_hash: bytes, label: str, now: datetime
     ) -> model.Credential:
-        row = (
-            await self._conn.execute(
-                insert(credentials)
-                .values(
-                    app_id=app_id,
-                    client_id=client_id,
-                    secret_hash=secret_hash,
-                    label=label,
-                    created_at=now,
-                )
-                .returning(*credentials.c)
-            )
-        ).one()
+        row = await self._conn.fetchrow(_ADD_CREDENTIAL, app_id, client_id, secret_hash, label, now)
+        if row is None:
+            raise RuntimeError("the credential INSERT returned no row")
         return _credential(row)
 
     async def list(self, app_id: int) -> list[model.Credential]:
-        query = select(credentials).where(credentials.c.app_id == app_id)
-        rows = await self._conn.execute(query.order_by(credentials.c.created_at, credentials.c.id))
-        return [_credential(row) for row in rows]
+        return [_credential(row) for row in await self._conn.fetch(_LIST_CREDENTIALS, app_id)]
 
     async def delete(self, app_id: int, client_id: str) -> bool:
-        query = select(credentials.c.id).where(
-            credentials.c.app_id == app_id, credentials.c.client_id == client_id
-        )
-        credential_id = await self._conn.scalar(query)
+        credential_id = await self._conn.fetchval(_CREDENTIAL_ID, app_id, client_id)
         if credential_id is None:
             return False
-        # Everything issued under the pair ends with it. Deleted explicitly (not only through
-        # ON DELETE CASCADE) so that the outcome does not depend on the backend's FK settings.
-        # Access tokens die because the partner API refuses a token whose grant is gone.
-        for table in (codes, refresh_tokens, pending):
-            await self._conn.execute(delete(table).where(table.c.credential_id == credential_id))
-        await self._conn.execute(delete(grants).where(grants.c.credential_id == credential_id))
-        await self._conn.execute(delete(credentials).where(credentials.c.id == credential_id))
+        # Everything issued under the pair ends with it: codes, refresh tokens, pending
+        # authorizations, then its grants. Deleted explicitly (not only through ON DELETE
+        # CASCADE) so that the outcome does not depend on the backend's FK settings. Access
+        # tokens die because the partner API refuses a token whose grant is gone.
+        for statement in _DELETE_ISSUED:
+            await self._conn.execute(statement, credential_id)
+        await self._conn.execute(_DELETE_CREDENTIAL, credential_id)
         return True
 
 
 class SqlRedirectUriRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def add(self, app_id: int, uri: str, now: datetime) -> StoredRedirectUri | None:
-        exists = select(redirect_uris.c.id).where(
-            redirect_uris.c.app_id == app_id, redirect_uris.c.uri == uri
-        )
-        if await self._conn.scalar(exists) is not None:
+        if await self._conn.fetchval(_REDIRECT_URI_ID, app_id, uri) is not None:
             return None
-        uri_id = await self._conn.scalar(
-            insert(redirect_uris)
-            .values(app_id=app_id, uri=uri, created_at=now)
-            .returning(redirect_uris.c.id)
-        )
-        return StoredRedirectUri(int(cast(int, uri_id)), app_id, uri, now)
+        uri_id = await self._conn.fetchval(_ADD_REDIRECT_URI, app_id, uri, now)
+        return StoredRedirectUri(int(uri_id), app_id, uri, now)
 
     async def list(self, app_id: int) -> list[StoredRedirectUri]:
-        query = select(redirect_uris).where(redirect_uris.c.app_id == app_id)
-        rows = await self._conn.execute(query.order_by(redirect_uris.c.id))
-        return [StoredRedirectUri(row.id, row.app_id, row.uri, row.created_at) for row in rows]
+        return [
+            StoredRedirectUri(row["id"], row["app_id"], row["uri"], read_time(row["created_at"]))
+            for row in await self._conn.fetch(_LIST_REDIRECT_URIS, app_id)
+        ]
 
     async def delete(self, app_id: int, uri_id: int) -> bool:
-        result = await self._conn.execute(
-            delete(redirect_uris).where(
-                redirect_uris.c.app_id == app_id, redirect_uris.c.id == uri_id
-            )
-        )
-        return bool(result.rowcount)
+        return bool(await self._conn.execute(_DELETE_REDIRECT_URI, app_id, uri_id))
 
 
 class SqlPortalUnitOfWork(SqlUnitOfWork):

@@ -42,9 +42,7 @@ def _changed(status: str) -> int:
 
 
 class PostgresConnection:
-    def __init__(
-        self, raw: asyncpg.Connection, *, read_only: bool, autocommit: bool
-    ) -> None:
+    def __init__(self, raw: asyncpg.Connection, *, read_only: bool, autocommit: bool) -> None:
         self._raw = raw
         self._read_only = read_only
         self._autocommit = autocommit

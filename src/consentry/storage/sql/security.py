@@ -43,18 +43,18 @@ _REVOKE_ADVERTISER = sql(
 
 # A row per still-granted advertiser (one row with NULL when none is left); no row at all when
 # the grant (or the pair) is gone or the token itself was revoked (RFC 7009).
-_TOKEN_NOT_REVOKED = "NOT EXISTS (SELECT 1 FROM revoked_access_tokens r WHERE r.jti = $2)"
+_JTI_NOT_REVOKED = "NOT EXISTS (SELECT 1 FROM revoked_access_tokens r WHERE r.jti = $2)"
 _LIVE_ADVERTISERS = sql(
     "SELECT ga.advertiser_id FROM grants g"
     " LEFT JOIN grant_advertisers ga ON ga.grant_id = g.id AND ga.revoked_at IS NULL"
-    f" WHERE g.id = $1 AND g.revoked_at IS NULL AND {_TOKEN_NOT_REVOKED}"
+    f" WHERE g.id = $1 AND g.revoked_at IS NULL AND {_JTI_NOT_REVOKED}"
 )
 _LIVE_APP_ADVERTISERS = sql(
     "SELECT ga.advertiser_id FROM credentials c"
     " LEFT JOIN grants g ON g.app_id = c.app_id AND g.credential_id IS NULL"
     " AND g.revoked_at IS NULL"
     " LEFT JOIN grant_advertisers ga ON ga.grant_id = g.id AND ga.revoked_at IS NULL"
-    f" WHERE c.client_id = $1 AND {_TOKEN_NOT_REVOKED}"
+    f" WHERE c.client_id = $1 AND {_JTI_NOT_REVOKED}"
 )
 _FORGET_REVOKED_TOKENS = sql("DELETE FROM revoked_access_tokens WHERE expires_at < $1")
 _REVOKE_TOKEN = sql(
@@ -84,8 +84,8 @@ class SqlConsentRepository:
         granted: dict[str, list[Advertiser]] = defaultdict(list)
         if rows:
             names = await self._conn.fetch(_GRANTED_NAMES, [row["id"] for row in rows])
-            for grant_id, advertiser_id, name in names:
-                granted[grant_id].append(Advertiser(advertiser_id, name))
+            for name in names:
+                granted[name["grant_id"]].append(Advertiser(name["id"], name["name"]))
         return [
             GrantSummary(
                 grant_id=row["id"],

@@ -17,9 +17,7 @@ _ADD_KEY = sql(
     " (kid, algorithm, encrypted_private_key, public_jwk, created_at, retired_at)"
     " VALUES ($1, $2, $3, $4, $5, $6)"
 )
-_RETIRE_KEY = sql(
-    "UPDATE signing_keys SET retired_at = $2 WHERE kid = $1 AND retired_at IS NULL"
-)
+_RETIRE_KEY = sql("UPDATE signing_keys SET retired_at = $2 WHERE kid = $1 AND retired_at IS NULL")
 
 _ADD_SESSION = sql(
     "INSERT INTO web_sessions (id_hash, user_id, csrf_secret, created_at, expires_at, revoked_at)"

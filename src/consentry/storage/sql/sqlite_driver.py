@@ -129,8 +129,13 @@ class SqliteConnection:
 
 
 class SqliteLease:
-    def __init__(self, database: SqliteDatabase, raw: sqlite3.Connection, relaxed: bool,
-                 connection: SqliteConnection) -> None:
+    def __init__(
+        self,
+        database: SqliteDatabase,
+        raw: sqlite3.Connection,
+        relaxed: bool,
+        connection: SqliteConnection,
+    ) -> None:
         self._database = database
         self._raw = raw
         self._relaxed = relaxed
