@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = Field(default=5, gt=0)
     login_max_failures_per_address: int = Field(default=30, gt=0)
     log_level: str = "INFO"
+    # FastAPI's OpenTelemetry instrumentation (spans, metrics, logs to the global providers).
+    opentelemetry: bool = False
 
     @field_validator("issuer")
     @classmethod

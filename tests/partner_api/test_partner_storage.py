@@ -14,9 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from consentry.clock import FixedClock
 from consentry.storage import migrate
 from consentry.storage.sql import tables as t
+from consentry.storage.sql.driver import Database
 from consentry.storage.sql.engine import sync_url
 from consentry.storage.sql.partner_demo import DAYS, RETAILERS, seed_partner_data
 from consentry.storage.sql.rate_limits import SqlRateLimitRepository
+from consentry.storage.sql.repositories import SqlUnitOfWork
 from tests.conftest import Demo
 
 PARTNER_TABLES = {
@@ -87,18 +89,18 @@ async def test_demo_partner_data_is_deterministic_and_large_enough_to_page(
     assert first.campaigns.keys() == second.campaigns.keys() == set(advertisers.values())
 
 
-async def test_counter_hits_are_atomic_under_concurrency(engine: AsyncEngine) -> None:
+async def test_counter_hits_are_atomic_under_concurrency(database: Database) -> None:
     async def one_hit() -> int:
-        async with engine.begin() as conn:
-            return await SqlRateLimitRepository(conn).hit("app:1", 600)
+        async with SqlUnitOfWork(database) as uow:
+            return await SqlRateLimitRepository(uow.connection).hit("app:1", 600)
 
     counts = await asyncio.gather(*(one_hit() for _ in range(20)))
     assert sorted(counts) == list(range(1, 21))  # no lost update, no duplicate count
 
 
-async def test_purge_forgets_only_old_windows(engine: AsyncEngine) -> None:
-    async with engine.begin() as conn:
-        counters = SqlRateLimitRepository(conn)
+async def test_purge_forgets_only_old_windows(engine: AsyncEngine, database: Database) -> None:
+    async with SqlUnitOfWork(database) as uow:
+        counters = SqlRateLimitRepository(uow.connection)
         for start in (0, 60, 120, 180):
             await counters.hit("jti:x", start)
         await counters.purge(before=120)

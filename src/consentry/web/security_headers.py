@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_CSP = (
@@ -19,9 +18,17 @@ _HEADERS = {
 
 
 class SecurityHeadersMiddleware:
+    """Adds each header the response does not set itself (a route may set its own CSP)."""
+
     def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
         self.app = app
         self.hsts = hsts
+        defaults = {**_HEADERS, "Content-Security-Policy": DEFAULT_CSP}
+        if hsts:
+            defaults["Strict-Transport-Security"] = "max-age=31536000"
+        self._defaults = [
+            (n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in defaults.items()
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -30,12 +37,10 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in _HEADERS.items():
-                    headers.setdefault(name, value)
-                headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
-                if self.hsts:
-                    headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(pair for pair in self._defaults if pair[0] not in present)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -1,55 +1,76 @@
-"""SQL repositories of catalogue and reporting data: datasets, product sets, daily statistics."""
+"""SQL repositories of catalogue and reporting data: datasets, product sets, daily statistics.
+
+SQL text run by the driver (`driver.py`). A day of `ms_daily_stats` is a PostgreSQL `date`
+(asyncpg gives and takes `datetime.date`) and ISO text on SQLite, where days are bound as text
+too, so that they compare as the stored ones do.
+"""
 
 from __future__ import annotations
 
+import json
 from datetime import date
-from typing import cast
-
-from sqlalchemy import Table, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from consentry.storage.partner import Dataset, ProductSet, StatRow
-from consentry.storage.sql import tables as t
+from consentry.storage.sql.driver import Connection, Dialect, read_time, sql
 
-datasets = cast(Table, t.MarketingDataset.__table__)
-product_sets = cast(Table, t.MarketingProductSet.__table__)
-stats = cast(Table, t.MarketingDailyStat.__table__)
-ad_sets = cast(Table, t.MarketingAdSet.__table__)
-campaigns = cast(Table, t.MarketingCampaign.__table__)
-advertisers = cast(Table, t.Advertiser.__table__)
+_DATASET = sql("SELECT id, advertiser_id, name FROM ms_datasets WHERE id = $1")
+_PRODUCT_SETS = sql(
+    "SELECT id, dataset_id, name, status, number_of_products, rules, created_at"
+    " FROM ms_product_sets WHERE dataset_id = $1 ORDER BY id"
+)
+
+_STATS_SELECT = (
+    "SELECT s.ad_set_id, s.day, s.advertiser_id, s.displays, s.clicks, s.cost_cents, s.sales,"
+    " s.revenue_cents, v.name AS advertiser_name, a.campaign_id, c.name AS campaign_name,"
+    " a.name AS ad_set_name"
+    " FROM ms_daily_stats s JOIN ms_ad_sets a ON a.id = s.ad_set_id"
+    " JOIN ms_campaigns c ON c.id = a.campaign_id"
+    " JOIN advertisers v ON v.id = s.advertiser_id"
+    " WHERE s.advertiser_id = ANY($1) AND s.day >= $2 AND s.day <= $3"
+)
+_STATS = sql(f"{_STATS_SELECT} ORDER BY s.day, s.ad_set_id")
+_STATS_OF_AD_SETS = sql(f"{_STATS_SELECT} AND s.ad_set_id = ANY($4) ORDER BY s.day, s.ad_set_id")
+
+
+def _bind_day(day: date, dialect: Dialect) -> object:
+    """A day as the dialect stores it: `date` for asyncpg, ISO text for SQLite."""
+    return day if dialect is Dialect.POSTGRESQL else day.isoformat()
+
+
+def _read_day(value: object) -> date:
+    """A stored day: `date` from asyncpg, ISO text from SQLite."""
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        return date.fromisoformat(value)
+    raise TypeError(f"not a stored day: {type(value).__name__}")
 
 
 class SqlProductSetRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def dataset(self, dataset_id: int) -> Dataset | None:
-        query = select(datasets).where(datasets.c.id == dataset_id)
-        row = (await self._conn.execute(query)).first()
-        return Dataset(row.id, row.advertiser_id, row.name) if row else None
+        row = await self._conn.fetchrow(_DATASET, dataset_id)
+        return Dataset(row["id"], row["advertiser_id"], row["name"]) if row else None
 
     async def by_dataset(self, dataset_id: int) -> list[ProductSet]:
-        query = (
-            select(product_sets)
-            .where(product_sets.c.dataset_id == dataset_id)
-            .order_by(product_sets.c.id)
-        )
         return [
             ProductSet(
-                id=row.id,
-                dataset_id=row.dataset_id,
-                name=row.name,
-                status=row.status,
-                number_of_products=row.number_of_products,
-                rules=tuple(row.rules),
-                created_at=row.created_at,
+                id=row["id"],
+                dataset_id=row["dataset_id"],
+                name=row["name"],
+                status=row["status"],
+                number_of_products=row["number_of_products"],
+                rules=tuple(json.loads(row["rules"])),
+                created_at=read_time(row["created_at"]),
             )
-            for row in await self._conn.execute(query)
+            for row in await self._conn.fetch(_PRODUCT_SETS, dataset_id)
         ]
 
 
 class SqlStatisticsRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def rows(
@@ -59,40 +80,30 @@ class SqlStatisticsRepository:
         last_day: date,
         ad_set_ids: tuple[int, ...] | None,
     ) -> list[StatRow]:
-        query = (
-            select(
-                stats,
-                advertisers.c.name.label("advertiser_name"),
-                ad_sets.c.campaign_id,
-                campaigns.c.name.label("campaign_name"),
-                ad_sets.c.name.label("ad_set_name"),
-            )
-            .join(ad_sets, ad_sets.c.id == stats.c.ad_set_id)
-            .join(campaigns, campaigns.c.id == ad_sets.c.campaign_id)
-            .join(advertisers, advertisers.c.id == stats.c.advertiser_id)
-            .where(
-                stats.c.advertiser_id.in_(advertiser_ids),
-                stats.c.day >= first_day,
-                stats.c.day <= last_day,
-            )
-            .order_by(stats.c.day, stats.c.ad_set_id)
-        )
+        dialect = self._conn.dialect
+        args: list[object] = [
+            list(advertiser_ids),
+            _bind_day(first_day, dialect),
+            _bind_day(last_day, dialect),
+        ]
+        statement = _STATS
         if ad_set_ids is not None:
-            query = query.where(stats.c.ad_set_id.in_(ad_set_ids))
+            statement = _STATS_OF_AD_SETS
+            args.append(list(ad_set_ids))
         return [
             StatRow(
-                advertiser_id=row.advertiser_id,
-                advertiser_name=row.advertiser_name,
-                campaign_id=row.campaign_id,
-                campaign_name=row.campaign_name,
-                ad_set_id=row.ad_set_id,
-                ad_set_name=row.ad_set_name,
-                day=row.day,
-                displays=row.displays,
-                clicks=row.clicks,
-                cost_cents=row.cost_cents,
-                sales=row.sales,
-                revenue_cents=row.revenue_cents,
+                advertiser_id=row["advertiser_id"],
+                advertiser_name=row["advertiser_name"],
+                campaign_id=row["campaign_id"],
+                campaign_name=row["campaign_name"],
+                ad_set_id=row["ad_set_id"],
+                ad_set_name=row["ad_set_name"],
+                day=_read_day(row["day"]),
+                displays=row["displays"],
+                clicks=row["clicks"],
+                cost_cents=row["cost_cents"],
+                sales=row["sales"],
+                revenue_cents=row["revenue_cents"],
             )
-            for row in await self._conn.execute(query)
+            for row in await self._conn.fetch(statement, *args)
         ]
