@@ -6,6 +6,8 @@ Signing is a collaborator behind `AccessTokenSigner`, so the core stays free of 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from consentry.clock import Clock
@@ -27,6 +29,16 @@ class AccessTokenVerifier(Protocol):
     async def verify(self, token: str) -> AccessTokenClaims:
         """Check signature, issuer, audience and expiry (with leeway); raise InvalidToken."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class MintedTokens:
+    """What `TokenIssuer.mint` made: the answer, and the refresh token row to store with it."""
+
+    response: TokenResponse
+    grant_id: str
+    refresh: RefreshToken | None
+    at: datetime
 
 
 class TokenIssuer:
@@ -52,6 +64,15 @@ class TokenIssuer:
     async def issue(
         self, uow: UnitOfWork, client: Client, grant: Grant, *, with_refresh_token: bool
     ) -> TokenResponse:
+        """Mint the tokens of `grant` and store what must be stored."""
+        minted = await self.mint(client, grant, with_refresh_token=with_refresh_token)
+        await self.store(uow, minted)
+        return minted.response
+
+    async def mint(
+        self, client: Client, grant: Grant, *, with_refresh_token: bool
+    ) -> MintedTokens:
+        """The signed access token and a fresh refresh token; nothing is written yet."""
         now = self._clock.now()
         issued_at = int(now.timestamp())
         expires_in = int(self._policy.access_token_ttl.total_seconds())
@@ -70,23 +91,30 @@ class TokenIssuer:
         }
         access_token = await self._signer.sign(claims)
         refresh_token = None
+        record = None
         if with_refresh_token:
             refresh_token = new_secret()
-            await uow.refresh_tokens.add(
-                RefreshToken(
-                    token_hash=self._hasher.hash(refresh_token),
-                    grant_id=grant.id,
-                    credential_id=client.credential.id,
-                    created_at=now,
-                    expires_at=now + self._policy.refresh_token_ttl,
-                )
+            record = RefreshToken(
+                token_hash=self._hasher.hash(refresh_token),
+                grant_id=grant.id,
+                credential_id=client.credential.id,
+                created_at=now,
+                expires_at=now + self._policy.refresh_token_ttl,
             )
-        # A client-credentials token's pseudo grant has no row: its app's grants are touched.
-        if not is_app_grant(grant.id) and self._usage.due(f"grant:{grant.id}", now):
-            await uow.grants.touch(grant.id, now)
-        return TokenResponse(
+        response = TokenResponse(
             access_token=access_token,
             expires_in=expires_in,
             refresh_token=refresh_token,
             scope=scope,
         )
+        return MintedTokens(response=response, grant_id=grant.id, refresh=record, at=now)
+
+    async def store(self, uow: UnitOfWork, minted: MintedTokens) -> None:
+        """Keep the refresh token (its creation is the grant's "last used"), or else note the
+        grant's use; a client-credentials token's pseudo grant has no row of its own."""
+        if minted.refresh is not None:
+            await uow.refresh_tokens.add(minted.refresh)
+        elif not is_app_grant(minted.grant_id) and self._usage.due(
+            f"grant:{minted.grant_id}", minted.at
+        ):
+            await uow.grants.touch(minted.grant_id, minted.at)

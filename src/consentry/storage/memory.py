@@ -79,6 +79,15 @@ class _Tables:
             return None
         return replace(grant, advertiser_ids=self.live_advertisers(grant))
 
+    def last_used(self, grant_id: str) -> datetime | None:
+        """When a token was last issued under the grant: its newest refresh token or the time
+        noted on the grant (SQL: GREATEST of the two)."""
+        times = [r.created_at for r in self.refresh_tokens.values() if r.grant_id == grant_id]
+        noted = self.grant_last_used_at.get(grant_id)
+        if noted is not None:
+            times.append(noted)
+        return max(times, default=None)
+
     def copy(self) -> _Tables:
         clone = _Tables()
         for column in fields(self):
@@ -269,18 +278,18 @@ class InMemoryRefreshTokenRepository(_Repository):
         _require(t.credentials, token.credential_id, "credential")
         _insert(t.refresh_tokens, token.token_hash, token, "refresh token")
 
-    async def consume(
-        self, token_hash: bytes, credential_id: int, now: datetime
-    ) -> Consumed[model.RefreshToken]:
-        return _consume(self._access.write().refresh_tokens, token_hash, credential_id, now)
-
     async def get(self, token_hash: bytes) -> model.RefreshToken | None:
         return self._access.tables.refresh_tokens.get(token_hash)
 
-    async def store_successor(self, token_hash: bytes, sealed: bytes) -> None:
-        t = self._access.write()
-        if token_hash in t.refresh_tokens:
-            t.refresh_tokens[token_hash] = replace(t.refresh_tokens[token_hash], successor=sealed)
+    async def rotate(
+        self, token_hash: bytes, credential_id: int, now: datetime, successor: bytes | None
+    ) -> bool:
+        table = self._access.write().refresh_tokens
+        consumed = _consume(table, token_hash, credential_id, now).record
+        if consumed is None:
+            return False
+        table[token_hash] = replace(consumed, successor=successor)
+        return True
 
 
 class InMemorySigningKeyRepository(_Repository):
@@ -347,7 +356,7 @@ class InMemoryConsentRepository(_Repository):
                     scopes=grant.scopes,
                     advertisers=tuple(live),
                     created_at=grant.created_at,
-                    last_used_at=t.grant_last_used_at.get(grant.id),
+                    last_used_at=t.last_used(grant.id),
                     app_level=grant.credential_id is None,
                 )
             )
@@ -563,6 +572,11 @@ class InMemoryStore:
         if uri in registered:
             raise Conflict(f"redirect URI {uri!r} already registered")
         t.redirect_uris[app_id] = registered | {uri}
+
+    def tamper_refresh_successor(self, token_hash: bytes, sealed: bytes) -> None:
+        """Overwrite a stored successor, as an attacker with database access might (tests)."""
+        token = self._tables.refresh_tokens[token_hash]
+        self._tables.refresh_tokens[token_hash] = replace(token, successor=sealed)
 
     def grant_last_used_at(self, grant_id: str) -> datetime | None:
         """When tokens were last issued under the grant (the SQL `grants.last_used_at` column)."""

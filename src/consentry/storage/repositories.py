@@ -101,14 +101,12 @@ class AuthorizationCodeRepository(Protocol):
 class RefreshTokenRepository(Protocol):
     async def add(self, token: RefreshToken) -> None: ...
     async def get(self, token_hash: bytes) -> RefreshToken | None: ...
-    async def store_successor(self, token_hash: bytes, sealed: bytes) -> None:
-        """Keep the sealed pair that replaced this (just consumed) token."""
-        ...
-
-    async def consume(
-        self, token_hash: bytes, credential_id: int, now: datetime
-    ) -> Consumed[RefreshToken]:
-        """Mark the token used if it is unused, unexpired and issued to `credential_id`."""
+    async def rotate(
+        self, token_hash: bytes, credential_id: int, now: datetime, successor: bytes | None
+    ) -> bool:
+        """Mark the token used and keep the sealed pair that replaces it, in one conditional
+        update: only if it is unused, unexpired and issued to `credential_id`. Of two racing
+        callers exactly one gets True."""
         ...
 
 

@@ -84,13 +84,13 @@ async def test_refresh_token_is_stored_hashed_for_six_months(
             uow, world.client.model, grant, with_refresh_token=True
         )
     assert issued.refresh_token is not None
-    assert store.grant_last_used_at(grant.id) == clock.now()
+    token_hash = make_hasher().hash(issued.refresh_token)
     clock.advance(timedelta(days=183) - timedelta(seconds=1))
     async with store.unit_of_work() as uow:
-        consumed = await uow.refresh_tokens.consume(
-            make_hasher().hash(issued.refresh_token), world.client.credential.id, clock.now()
+        token = await uow.refresh_tokens.get(token_hash)
+        assert await uow.refresh_tokens.rotate(
+            token_hash, world.client.credential.id, clock.now(), None
         )
-    token = consumed.record
     assert token is not None
     assert token.expires_at - token.created_at == timedelta(days=183)
     assert (token.grant_id, token.credential_id) == (grant.id, world.client.credential.id)

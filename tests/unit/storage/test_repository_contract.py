@@ -333,6 +333,8 @@ async def test_app_level_grants_are_the_active_ones_without_credential(
 
 
 # --- authorization codes and refresh tokens: the same consume contract ---
+# (A refresh token is consumed by `rotate`, which also keeps its successor; `consume` below
+# shows both through the codes' `Consumed` outcome.)
 
 OneTime = AuthorizationCode | RefreshToken
 
@@ -358,7 +360,9 @@ async def consume(
 ) -> Consumed[AuthorizationCode] | Consumed[RefreshToken]:
     if kind == "code":
         return await uow.codes.consume(key, credential_id, now)
-    return await uow.refresh_tokens.consume(key, credential_id, now)
+    if await uow.refresh_tokens.rotate(key, credential_id, now, None):
+        return Consumed(record=await uow.refresh_tokens.get(key))
+    return Consumed(record=None, previous=await uow.refresh_tokens.get(key))
 
 
 KINDS = pytest.mark.parametrize("kind", ["code", "refresh_token"])
@@ -457,19 +461,25 @@ async def test_two_racing_units_of_work_decide_a_pending_authorization_once(
     assert sorted(r is not None for r in results) == [False, True]
 
 
-async def test_refresh_token_get_and_successor(
+async def test_rotating_a_refresh_token_keeps_its_successor(
     backend: Backend, seeded: Seeded, clock: FixedClock
 ) -> None:
     token = await add_one_time(backend, seeded, "refresh_token", clock.now())
     assert isinstance(token, RefreshToken)
+    used_at = clock.now() + SECOND
     async with backend.uow() as uow:
         assert await uow.refresh_tokens.get(token.token_hash) == token
         assert await uow.refresh_tokens.get(b"u" * 32) is None
-        await uow.refresh_tokens.store_successor(token.token_hash, b"sealed pair")
-        await uow.refresh_tokens.store_successor(b"u" * 32, b"ignored")
+        assert await uow.refresh_tokens.rotate(
+            token.token_hash, seeded.credential.id, used_at, b"sealed pair"
+        )
+        assert not await uow.refresh_tokens.rotate(
+            token.token_hash, seeded.credential.id, used_at, b"second pair"
+        )
+        assert not await uow.refresh_tokens.rotate(b"u" * 32, seeded.credential.id, used_at, None)
     async with backend.uow(read_only=True) as uow:
         stored = await uow.refresh_tokens.get(token.token_hash)
-    assert stored == replace(token, successor=b"sealed pair")
+    assert stored == replace(token, used_at=used_at, successor=b"sealed pair")
 
 
 # --- signing keys ---
@@ -567,6 +577,37 @@ async def test_revoke_all_ends_the_users_open_sessions_only(
 
 
 # --- consents (the customer's dashboard) ---
+
+
+@pytest.mark.parametrize(
+    ("touched", "issued", "expected"),
+    [
+        pytest.param(None, None, None, id="never-used"),
+        pytest.param(None, 3, 3, id="refresh-token-only"),
+        pytest.param(5, None, 5, id="noted-only"),
+        pytest.param(2, 7, 7, id="newer-refresh-token"),
+        pytest.param(9, 7, 9, id="newer-note"),
+    ],
+)
+async def test_grant_last_used_is_its_newest_refresh_token_or_the_noted_use(
+    backend: Backend,
+    seeded: Seeded,
+    clock: FixedClock,
+    touched: int | None,
+    issued: int | None,
+    expected: int | None,
+) -> None:
+    now = clock.now()
+    grant = await add_grant(backend, grant_for(seeded, now))
+    async with backend.uow() as uow:
+        if touched is not None:
+            await uow.grants.touch(grant.id, now + touched * SECOND)
+        if issued is not None:
+            await uow.refresh_tokens.add(token_for(seeded, grant, now + issued * SECOND))
+            await uow.refresh_tokens.add(token_for(seeded, grant, now + SECOND, key=b"o"))
+    async with backend.uow(read_only=True) as uow:
+        [summary] = await uow.consents.for_user(seeded.customer.id)
+    assert summary.last_used_at == (None if expected is None else now + expected * SECOND)
 
 
 async def test_consents_for_user_newest_first_with_live_advertisers(

@@ -74,19 +74,26 @@ class RefreshTokenGrant:
         presented = params.require("refresh_token")
         token_hash = context.hasher.hash(presented)
         now = context.clock.now()
-        # One conditional UPDATE: of two racing nodes exactly one rotates the token.
-        consumed = await uow.refresh_tokens.consume(token_hash, client.credential.id, now)
-        token = consumed.record
-        if token is None:
-            return await self._presented_again(uow, presented, consumed.previous, client, context)
+        token = await uow.refresh_tokens.get(token_hash)
+        if token is not None and token.used_at is not None:
+            return await self._presented_again(uow, presented, token, client, context)
+        if token is None or token.credential_id != client.credential.id or token.expires_at <= now:
+            raise InvalidGrant("The refresh token is invalid, expired or revoked.")
         grant = await uow.grants.get(token.grant_id)
         if grant is None or not grant.active:
             raise InvalidGrant("The consent behind this refresh token was revoked.")
-        issued = await context.issuer.issue(uow, client, grant, with_refresh_token=True)
+        # Mint first, then one conditional UPDATE marks the old token used and keeps the new
+        # pair sealed in its row: of two racing requests (nodes) exactly one rotates it.
+        minted = await context.issuer.mint(client, grant, with_refresh_token=True)
+        sealed = None
         if self._successors is not None:
-            sealed = self._successors.seal(presented, _encode(issued, now))
-            await uow.refresh_tokens.store_successor(token_hash, sealed)
-        return issued
+            sealed = self._successors.seal(presented, _encode(minted.response, now))
+        if not await uow.refresh_tokens.rotate(token_hash, client.credential.id, now, sealed):
+            # Another request rotated it since we read it: answer as a second presentation.
+            raced = await uow.refresh_tokens.get(token_hash)
+            return await self._presented_again(uow, presented, raced, client, context)
+        await context.issuer.store(uow, minted)
+        return minted.response
 
     async def _presented_again(
         self,

@@ -1,6 +1,7 @@
 """SQL repositories of the one-time values: authorization codes and rotating refresh tokens.
 
-Consuming either is one conditional UPDATE … RETURNING, so two racing callers cannot both win.
+Consuming a code and rotating a refresh token are each one conditional UPDATE, so two racing
+callers cannot both win.
 """
 
 from __future__ import annotations
@@ -32,13 +33,12 @@ _ADD_TOKEN = sql(
     "INSERT INTO refresh_tokens (token_hash, grant_id, credential_id, created_at, expires_at)"
     " VALUES ($1, $2, $3, $4, $5)"
 )
-_CONSUME_TOKEN = sql(
-    "UPDATE refresh_tokens SET used_at = $3"
+# Of two racing rotations only one matches `used_at IS NULL`.
+_ROTATE_TOKEN = sql(
+    "UPDATE refresh_tokens SET used_at = $3, successor = $4"
     " WHERE token_hash = $1 AND used_at IS NULL AND credential_id = $2 AND expires_at > $3"
-    f" RETURNING {_REFRESH_COLUMNS}"
 )
 _TOKEN = sql(f"SELECT {_REFRESH_COLUMNS} FROM refresh_tokens WHERE token_hash = $1")
-_STORE_SUCCESSOR = sql("UPDATE refresh_tokens SET successor = $2 WHERE token_hash = $1")
 
 
 def _code(row: Row) -> model.AuthorizationCode:
@@ -107,17 +107,14 @@ class SqlRefreshTokenRepository:
             token.expires_at,
         )
 
-    async def consume(
-        self, token_hash: bytes, credential_id: int, now: datetime
-    ) -> Consumed[model.RefreshToken]:
-        won = await self._conn.fetchrow(_CONSUME_TOKEN, token_hash, credential_id, now)
-        if won is not None:
-            return Consumed(record=_refresh_token(won))
-        return Consumed(record=None, previous=await self.get(token_hash))
-
     async def get(self, token_hash: bytes) -> model.RefreshToken | None:
         row = await self._conn.fetchrow(_TOKEN, token_hash)
         return _refresh_token(row) if row else None
 
-    async def store_successor(self, token_hash: bytes, sealed: bytes) -> None:
-        await self._conn.execute(_STORE_SUCCESSOR, token_hash, sealed)
+    async def rotate(
+        self, token_hash: bytes, credential_id: int, now: datetime, successor: bytes | None
+    ) -> bool:
+        changed = await self._conn.execute(
+            _ROTATE_TOKEN, token_hash, credential_id, now, successor
+        )
+        return changed == 1

@@ -18,13 +18,24 @@ from consentry.storage.sql.driver import (
     sql,
 )
 
-_USER_GRANTS = sql(
-    "SELECT g.id, g.app_id, g.scopes, g.credential_id, g.created_at, g.last_used_at,"
+# A grant was last used when a token was last issued under it: its newest refresh token, or the
+# time noted on the grant itself (client-credentials tokens, whose grants have no refresh token).
+_NEWEST_REFRESH = "(SELECT MAX(r.created_at) FROM refresh_tokens r WHERE r.grant_id = g.id)"
+_USER_GRANTS_TEXT = (
+    "SELECT g.id, g.app_id, g.scopes, g.credential_id, g.created_at, {last_used} AS last_used_at,"
     " a.name AS app_name, a.service, o.name AS organization_name"
     " FROM grants g JOIN apps a ON a.id = g.app_id"
     " JOIN organizations o ON o.id = a.organization_id"
     " WHERE g.user_id = $1 AND g.revoked_at IS NULL"
     " ORDER BY g.created_at DESC, g.id"
+)
+_USER_GRANTS = sql(
+    _USER_GRANTS_TEXT.format(last_used=f"GREATEST(g.last_used_at, {_NEWEST_REFRESH})"),
+    # SQLite's two-argument max() is NULL when either is; timestamps compare as ISO text.
+    sqlite=_USER_GRANTS_TEXT.format(
+        last_used=f"max(coalesce(g.last_used_at, {_NEWEST_REFRESH}),"
+        f" coalesce({_NEWEST_REFRESH}, g.last_used_at))"
+    ),
 )
 _GRANTED_NAMES = sql(
     "SELECT ga.grant_id, a.id, a.name FROM grant_advertisers ga"

@@ -6,7 +6,9 @@ IMMEDIATE` and keep it to COMMIT: a write transaction never waits in SQLite's bu
 another unit of work of the same process (which could be suspended at an `await` and never get
 the loop back); only other processes' writers are waited for, up to `busy_timeout`.
 
-Durability: `synchronous=FULL` by default (a commit survives power loss). Units of work opened
+Durability: `synchronous=FULL` by default (a commit survives power loss); such a COMMIT, which
+waits for the disk's flush, runs in a worker thread while the loop serves other requests (this
+process's next writer still waits for it: SQLite has one writer at a time). Units of work opened
 `relaxed` (rate-limit counters) use connections with `synchronous=NORMAL`: a crash of the machine
 may forget their last commits, never corrupt the file.
 """
@@ -48,9 +50,11 @@ class SqliteConnection:
         *,
         read_only: bool,
         autocommit: bool,
+        commit_in_thread: bool = False,
     ) -> None:
         self._raw = raw
         self._write_lock = write_lock
+        self._commit_in_thread = commit_in_thread
         self._read_only = read_only
         self._autocommit = autocommit
         self._in_transaction = False
@@ -112,20 +116,24 @@ class SqliteConnection:
         except sqlite3.IntegrityError as exc:
             raise Conflict("constraint violated") from exc
 
-    def _finish(self, verb: str) -> None:
+    async def _finish(self, verb: str) -> None:
         if not self._in_transaction:
             return
         try:
-            self._raw.execute(verb)
+            if verb == "COMMIT" and self._commit_in_thread:
+                # The fsync of a durable commit waits for the disk: let the loop serve others.
+                await asyncio.to_thread(self._raw.execute, verb)
+            else:
+                self._raw.execute(verb)
         finally:
             self._in_transaction = False
             self._write_lock.release()
 
     async def commit(self) -> None:
-        self._finish("COMMIT")
+        await self._finish("COMMIT")
 
     async def rollback(self) -> None:
-        self._finish("ROLLBACK")
+        await self._finish("ROLLBACK")
 
 
 class SqliteLease:
@@ -193,7 +201,11 @@ class SqliteDatabase:
         idle = self._idle[relaxed]
         raw = idle.pop() if idle else self._connect(relaxed)
         connection = SqliteConnection(
-            raw, self._write_lock, read_only=read_only, autocommit=autocommit
+            raw,
+            self._write_lock,
+            read_only=read_only,
+            autocommit=autocommit,
+            commit_in_thread=not relaxed and self._synchronous == "FULL",
         )
         return SqliteLease(self, raw, relaxed, connection)
 

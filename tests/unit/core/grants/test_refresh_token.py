@@ -205,8 +205,7 @@ async def test_successor_that_does_not_open_counts_as_reuse(
     first = await tokens(sealed_flow)
     await sealed_flow.refresh(refresh_token_of(first))
     token_hash = sealed_flow.hasher.hash(refresh_token_of(first))
-    async with store.unit_of_work() as uow:
-        await uow.refresh_tokens.store_successor(token_hash, b"\x00" * 40)  # tampered
+    store.tamper_refresh_successor(token_hash, b"\x00" * 40)
     with pytest.raises(InvalidGrant, match="already used"):
         await sealed_flow.refresh(refresh_token_of(first))
 
