@@ -36,10 +36,11 @@ class Settings(BaseSettings):
 
     environment: str = Field(default="development", pattern="^(development|test|production)$")
     database_url: str = "sqlite+aiosqlite:///var/consentry.sqlite3"
-    # Connections per process (PostgreSQL), and SQLite's durability: FULL survives power loss,
-    # NORMAL (WAL) survives a crash of consentry but may lose the last commits if the machine dies.
+    # Connections per process (PostgreSQL), and SQLite's durability: NORMAL (WAL) survives a
+    # crash of consentry but may lose the last commits if the machine dies; FULL also survives
+    # power loss, at a flush per commit (docs/deployment.md).
     database_pool_size: int = Field(default=20, gt=0, le=500)
-    sqlite_synchronous: str = Field(default="FULL", pattern="^(FULL|NORMAL)$")
+    sqlite_synchronous: str = Field(default="NORMAL", pattern="^(FULL|NORMAL)$")
     issuer: str = "http://localhost:8000"
     secret_key: SecretStr = Field(
         description="Server-side key: hashes secrets (HMAC) and encrypts signing keys."

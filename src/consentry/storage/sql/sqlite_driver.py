@@ -6,11 +6,12 @@ IMMEDIATE` and keep it to COMMIT: a write transaction never waits in SQLite's bu
 another unit of work of the same process (which could be suspended at an `await` and never get
 the loop back); only other processes' writers are waited for, up to `busy_timeout`.
 
-Durability: `synchronous=FULL` by default (a commit survives power loss); such a COMMIT, which
-waits for the disk's flush, runs in a worker thread while the loop serves other requests (this
-process's next writer still waits for it: SQLite has one writer at a time). Units of work opened
-`relaxed` (rate-limit counters) use connections with `synchronous=NORMAL`: a crash of the machine
-may forget their last commits, never corrupt the file.
+Durability (`Settings.sqlite_synchronous`): NORMAL by default, SQLite's recommendation for WAL:
+every commit survives a crash of consentry; a crash of the machine (power loss, kernel) may lose
+the last commits, never corrupts the file. FULL flushes the WAL on every commit as well (it
+survives power loss; measured cost in docs/performance.md). Units of work opened `relaxed`
+(rate-limit counters) always use NORMAL connections. Checkpoints run in a background thread
+(`sqlite_checkpoints.py`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 from consentry.storage.errors import Conflict
 from consentry.storage.sql.driver import Dialect, ReadOnlyViolation, Row, Sql, sqlite_time
+from consentry.storage.sql.sqlite_checkpoints import SAFETY_NET_PAGES, WalCheckpointer
 
 BUSY_TIMEOUT_MS = 30_000
 _IDLE_LIMIT = 32
@@ -50,11 +52,9 @@ class SqliteConnection:
         *,
         read_only: bool,
         autocommit: bool,
-        commit_in_thread: bool = False,
     ) -> None:
         self._raw = raw
         self._write_lock = write_lock
-        self._commit_in_thread = commit_in_thread
         self._read_only = read_only
         self._autocommit = autocommit
         self._in_transaction = False
@@ -120,11 +120,7 @@ class SqliteConnection:
         if not self._in_transaction:
             return
         try:
-            if verb == "COMMIT" and self._commit_in_thread:
-                # The fsync of a durable commit waits for the disk: let the loop serve others.
-                await asyncio.to_thread(self._raw.execute, verb)
-            else:
-                self._raw.execute(verb)
+            self._raw.execute(verb)
         finally:
             self._in_transaction = False
             self._write_lock.release()
@@ -163,13 +159,14 @@ class SqliteLease:
 class SqliteDatabase:
     """Connections to one SQLite file, reused across units of work of this process."""
 
-    def __init__(self, path: str, *, synchronous: str = "FULL") -> None:
+    def __init__(self, path: str, *, synchronous: str = "NORMAL") -> None:
         if not path or path == ":memory:":
             raise ValueError("consentry needs an SQLite file (an in-memory database is private)")
         self._path = path
         self._synchronous = synchronous
         self._idle: dict[bool, list[sqlite3.Connection]] = {False: [], True: []}
         self._write_lock = asyncio.Lock()
+        self._checkpoints = WalCheckpointer(path)
         self._closed = False
 
     @property
@@ -193,19 +190,23 @@ class SqliteDatabase:
         raw.execute(f"PRAGMA synchronous={'NORMAL' if relaxed else self._synchronous}")
         raw.execute("PRAGMA foreign_keys=ON")
         raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        raw.execute(f"PRAGMA wal_autocheckpoint={SAFETY_NET_PAGES}")
         return raw
 
     async def acquire(self, *, read_only: bool, autocommit: bool, relaxed: bool) -> SqliteLease:
         if self._closed:
             raise RuntimeError("the database was closed")
         idle = self._idle[relaxed]
-        raw = idle.pop() if idle else self._connect(relaxed)
+        if idle:
+            raw = idle.pop()
+        else:
+            raw = self._connect(relaxed)
+            self._checkpoints.start()  # once: from the first connection on
         connection = SqliteConnection(
             raw,
             self._write_lock,
             read_only=read_only,
             autocommit=autocommit,
-            commit_in_thread=not relaxed and self._synchronous == "FULL",
         )
         return SqliteLease(self, raw, relaxed, connection)
 
@@ -218,6 +219,7 @@ class SqliteDatabase:
 
     async def close(self) -> None:
         self._closed = True
+        self._checkpoints.stop()
         for idle in self._idle.values():
             while idle:
                 idle.pop().close()
