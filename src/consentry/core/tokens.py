@@ -69,9 +69,7 @@ class TokenIssuer:
         await self.store(uow, minted)
         return minted.response
 
-    async def mint(
-        self, client: Client, grant: Grant, *, with_refresh_token: bool
-    ) -> MintedTokens:
+    async def mint(self, client: Client, grant: Grant, *, with_refresh_token: bool) -> MintedTokens:
         """The signed access token and a fresh refresh token; nothing is written yet."""
         now = self._clock.now()
         issued_at = int(now.timestamp())

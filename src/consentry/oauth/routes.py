@@ -40,7 +40,8 @@ async def token(request: Request, services: ServicesDep) -> Response:
     authorization = request.headers.get("authorization")
     refusal: OAuthError | None = None
     issued: TokenResponse | None = None
-    async with services.uow() as uow:
+    # The grant's one write (redeem the code, rotate the token) is its last: it may commit alone.
+    async with services.uow(standalone_writes=True) as uow:
         try:
             issued = await services.token_server.token(uow, params, faulty, authorization)
         except OAuthError as error:

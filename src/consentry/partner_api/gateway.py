@@ -41,7 +41,5 @@ async def marketing_solutions_me(
     tags=[RETAIL_MEDIA.title],
     **documented(None, "The application the access token was issued to"),
 )
-async def retail_media_me(
-    request: Request, services: ServicesDep, partner: PartnerDep
-) -> Response:
+async def retail_media_me(request: Request, services: ServicesDep, partner: PartnerDep) -> Response:
     return await _summary(request, services, partner)

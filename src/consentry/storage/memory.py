@@ -25,7 +25,6 @@ from consentry.storage.repositories import (
     ClientAuthFailureRepository,
     ClientRepository,
     ConsentRepository,
-    Consumed,
     FailureWindow,
     GrantRepository,
     GrantSummary,
@@ -133,15 +132,15 @@ _OneTime = TypeVar("_OneTime", model.AuthorizationCode, model.RefreshToken)
 
 def _consume(
     table: dict[bytes, _OneTime], key: bytes, credential_id: int, now: datetime
-) -> Consumed[_OneTime]:
+) -> _OneTime | None:
+    """The SQL conditional UPDATE: unused, issued to this credential and not yet expired."""
     row = table.get(key)
-    if row is None:
-        return Consumed(record=None)
-    # The SQL conditional UPDATE: unused, issued to this credential and not yet expired.
-    if row.used_at is None and row.credential_id == credential_id and row.expires_at > now:
-        table[key] = used = replace(row, used_at=now)
-        return Consumed(record=used)
-    return Consumed(record=None, previous=row)
+    if row is None or row.used_at is not None or row.credential_id != credential_id:
+        return None
+    if row.expires_at <= now:
+        return None
+    table[key] = used = replace(row, used_at=now)
+    return used
 
 
 class _Repository:
@@ -265,10 +264,21 @@ class InMemoryAuthorizationCodeRepository(_Repository):
         _require(t.credentials, code.credential_id, "credential")
         _insert(t.codes, code.code_hash, code, "authorization code")
 
-    async def consume(
-        self, code_hash: bytes, credential_id: int, now: datetime
-    ) -> Consumed[model.AuthorizationCode]:
-        return _consume(self._access.write().codes, code_hash, credential_id, now)
+    async def get(self, code_hash: bytes) -> model.AuthorizationCode | None:
+        return self._access.tables.codes.get(code_hash)
+
+    async def redeem(
+        self,
+        code_hash: bytes,
+        credential_id: int,
+        now: datetime,
+        refresh_token: model.RefreshToken,
+    ) -> bool:
+        t = self._access.write()
+        if _consume(t.codes, code_hash, credential_id, now) is None:
+            return False
+        _insert(t.refresh_tokens, refresh_token.token_hash, refresh_token, "refresh token")
+        return True
 
 
 class InMemoryRefreshTokenRepository(_Repository):
@@ -282,13 +292,19 @@ class InMemoryRefreshTokenRepository(_Repository):
         return self._access.tables.refresh_tokens.get(token_hash)
 
     async def rotate(
-        self, token_hash: bytes, credential_id: int, now: datetime, successor: bytes | None
+        self,
+        token_hash: bytes,
+        credential_id: int,
+        now: datetime,
+        successor: bytes | None,
+        replacement: model.RefreshToken,
     ) -> bool:
         table = self._access.write().refresh_tokens
-        consumed = _consume(table, token_hash, credential_id, now).record
+        consumed = _consume(table, token_hash, credential_id, now)
         if consumed is None:
             return False
         table[token_hash] = replace(consumed, successor=successor)
+        _insert(table, replacement.token_hash, replacement, "refresh token")
         return True
 
 
@@ -513,8 +529,20 @@ class InMemoryStore:
         self._tables = _Tables()
         self._lock = asyncio.Lock()
 
-    def unit_of_work(self, *, read_only: bool = False) -> InMemoryUnitOfWork:
-        """A `UnitOfWorkFactory`: pass `store.unit_of_work` wherever one is expected."""
+    def unit_of_work(
+        self,
+        *,
+        read_only: bool = False,
+        autocommit: bool = False,
+        relaxed: bool = False,
+        standalone_writes: bool = False,
+    ) -> InMemoryUnitOfWork:
+        """A `UnitOfWorkFactory`: pass `store.unit_of_work` wherever one is expected.
+
+        In memory every unit of work is one transaction: `autocommit`, `relaxed` and
+        `standalone_writes` (durability and round-trip choices of the SQL storage) change
+        nothing here.
+        """
         return InMemoryUnitOfWork(self, read_only=read_only)
 
     async def _begin(self, *, read_only: bool) -> _Tables:

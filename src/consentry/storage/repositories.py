@@ -1,7 +1,8 @@
 """Repository protocols, one per aggregate, and the UnitOfWork that hands them out per transaction.
 
-Lookups return None when nothing matches. `consume_*` methods are single atomic conditional updates:
-of two racing callers exactly one gets the record back.
+Lookups return None when nothing matches. Redeeming a code, rotating a refresh token and deciding
+a pending authorization are single atomic conditional updates: of two racing callers exactly one
+wins.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Generic, Protocol, Self, TypeVar
+from typing import Protocol, Self
 
 from consentry.core.audit import AuditEvent, StoredAuditEvent
 from consentry.core.model import (
@@ -22,20 +23,6 @@ from consentry.core.model import (
     RefreshToken,
     User,
 )
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class Consumed(Generic[T]):
-    """The outcome of consuming a one-time value.
-
-    `record` is the value when this caller won; `previous` is the stored value when it was already
-    used (a replay) or otherwise not consumable; both None when no such value exists.
-    """
-
-    record: T | None
-    previous: T | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +78,13 @@ class GrantRepository(Protocol):
 
 class AuthorizationCodeRepository(Protocol):
     async def add(self, code: AuthorizationCode) -> None: ...
-    async def consume(
-        self, code_hash: bytes, credential_id: int, now: datetime
-    ) -> Consumed[AuthorizationCode]:
-        """Mark the code used if it is unused, unexpired and issued to `credential_id`."""
+    async def get(self, code_hash: bytes) -> AuthorizationCode | None: ...
+    async def redeem(
+        self, code_hash: bytes, credential_id: int, now: datetime, refresh_token: RefreshToken
+    ) -> bool:
+        """Mark the code used and store the refresh token issued for it, atomically, only if
+        the code is unused, unexpired and issued to `credential_id`. Of two racing callers
+        exactly one gets True."""
         ...
 
 
@@ -102,11 +92,16 @@ class RefreshTokenRepository(Protocol):
     async def add(self, token: RefreshToken) -> None: ...
     async def get(self, token_hash: bytes) -> RefreshToken | None: ...
     async def rotate(
-        self, token_hash: bytes, credential_id: int, now: datetime, successor: bytes | None
+        self,
+        token_hash: bytes,
+        credential_id: int,
+        now: datetime,
+        successor: bytes | None,
+        replacement: RefreshToken,
     ) -> bool:
-        """Mark the token used and keep the sealed pair that replaces it, in one conditional
-        update: only if it is unused, unexpired and issued to `credential_id`. Of two racing
-        callers exactly one gets True."""
+        """Replace the token, atomically: mark it used, keep `successor` (the sealed pair that
+        replaces it) in its row and store `replacement`, only if it is unused, unexpired and
+        issued to `credential_id`. Of two racing callers exactly one gets True."""
         ...
 
 
@@ -238,12 +233,19 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(
-        self, *, read_only: bool = False, autocommit: bool = False, relaxed: bool = False
+        self,
+        *,
+        read_only: bool = False,
+        autocommit: bool = False,
+        relaxed: bool = False,
+        standalone_writes: bool = False,
     ) -> UnitOfWork:
         """A new unit of work.
 
         `read_only` ones refuse writes; `autocommit` ones commit each statement on its own (for
         independent single-statement writes, such as counters); `relaxed` ones may lose their
-        last commits in a crash of the machine (counters whose loss is harmless).
+        last commits in a crash of the machine (counters whose loss is harmless);
+        `standalone_writes` ones promise that a write the storage can make atomic on its own
+        (redeeming a code, rotating a refresh token) is their last: it may commit by itself.
         """
         ...

@@ -147,9 +147,19 @@ def build_services(settings: Settings, clock: Clock) -> tuple[Services, Database
     )
 
     def uow_factory(
-        *, read_only: bool = False, autocommit: bool = False, relaxed: bool = False
+        *,
+        read_only: bool = False,
+        autocommit: bool = False,
+        relaxed: bool = False,
+        standalone_writes: bool = False,
     ) -> UnitOfWork:
-        return SqlUnitOfWork(database, read_only=read_only, autocommit=autocommit, relaxed=relaxed)
+        return SqlUnitOfWork(
+            database,
+            read_only=read_only,
+            autocommit=autocommit,
+            relaxed=relaxed,
+            standalone_writes=standalone_writes,
+        )
 
     def portal_uow_factory(*, read_only: bool = False) -> PortalUnitOfWork:
         return SqlPortalUnitOfWork(database, read_only=read_only)

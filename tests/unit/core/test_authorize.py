@@ -234,12 +234,10 @@ async def test_issue_code_redirects_with_code_state_and_iss(
     query = query_of(redirect.url)
     assert set(query) == {"code", "state", "iss"}
     assert (query["state"], query["iss"]) == ("xyz", ISSUER)
-    async with store.unit_of_work() as uow:
-        consumed = await uow.codes.consume(
-            flow.hasher.hash(query["code"]), flow.world.client.credential.id, clock.now()
-        )
-    code = consumed.record
-    assert code is not None
+    async with store.unit_of_work(read_only=True) as uow:
+        code = await uow.codes.get(flow.hasher.hash(query["code"]))
+    assert code is not None and code.used_at is None
+    assert code.credential_id == flow.world.client.credential.id
     assert code.expires_at == clock.now() + timedelta(seconds=30)
     assert code.redirect_uri == flow.world.client.redirect_uri
     assert (await flow.grant(code.grant_id)).active

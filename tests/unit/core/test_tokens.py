@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -88,10 +89,12 @@ async def test_refresh_token_is_stored_hashed_for_six_months(
     clock.advance(timedelta(days=183) - timedelta(seconds=1))
     async with store.unit_of_work() as uow:
         token = await uow.refresh_tokens.get(token_hash)
+        assert token is not None
+        replacement = replace(token, token_hash=b"n" * 32, created_at=clock.now())
+        # Still unexpired one second before six months: it can be rotated.
         assert await uow.refresh_tokens.rotate(
-            token_hash, world.client.credential.id, clock.now(), None
+            token_hash, world.client.credential.id, clock.now(), None, replacement
         )
-    assert token is not None
     assert token.expires_at - token.created_at == timedelta(days=183)
     assert (token.grant_id, token.credential_id) == (grant.id, world.client.credential.id)
 

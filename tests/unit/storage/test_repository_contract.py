@@ -6,10 +6,11 @@ The SQL run uses the suite's database (SQLite by default, PostgreSQL with `--db=
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Generic, TypeVar, cast
 
 import pytest
 
@@ -26,7 +27,6 @@ from consentry.core.model import (
 )
 from consentry.storage.errors import Conflict
 from consentry.storage.repositories import (
-    Consumed,
     FailureWindow,
     StoredSigningKey,
     UnitOfWork,
@@ -333,8 +333,32 @@ async def test_app_level_grants_are_the_active_ones_without_credential(
 
 
 # --- authorization codes and refresh tokens: the same consume contract ---
-# (A refresh token is consumed by `rotate`, which also keeps its successor; `consume` below
-# shows both through the codes' `Consumed` outcome.)
+# A code is consumed by `redeem`, a refresh token by `rotate`; both store the refresh token they
+# issue with it. `consume` below runs either and reports what it found.
+
+T = TypeVar("T", AuthorizationCode, RefreshToken)
+
+
+@dataclass(frozen=True)
+class Consumed(Generic[T]):
+    """`record`: the value as this caller used it; `previous`: as it was when it lost."""
+
+    record: T | None
+    previous: T | None = None
+
+
+_issued = itertools.count(1)
+
+
+def issued_with(grant_id: str, credential_id: int, now: datetime) -> RefreshToken:
+    """A fresh refresh token, as the token endpoint issues one on a redemption or rotation."""
+    return RefreshToken(
+        token_hash=next(_issued).to_bytes(32, "big"),
+        grant_id=grant_id,
+        credential_id=credential_id,
+        created_at=now,
+        expires_at=now + timedelta(days=183),
+    )
 
 OneTime = AuthorizationCode | RefreshToken
 
@@ -359,9 +383,23 @@ async def consume(
     uow: UnitOfWork, kind: str, key: bytes, credential_id: int, now: datetime
 ) -> Consumed[AuthorizationCode] | Consumed[RefreshToken]:
     if kind == "code":
-        return await uow.codes.consume(key, credential_id, now)
-    if await uow.refresh_tokens.rotate(key, credential_id, now, None):
+        code = await uow.codes.get(key)
+        if code is None:
+            return Consumed(record=None)
+        new = issued_with(code.grant_id, credential_id, now)
+        if await uow.codes.redeem(key, credential_id, now, new):
+            assert await uow.refresh_tokens.get(new.token_hash) == new
+            return Consumed(record=await uow.codes.get(key))
+        assert await uow.refresh_tokens.get(new.token_hash) is None
+        return Consumed(record=None, previous=await uow.codes.get(key))
+    token = await uow.refresh_tokens.get(key)
+    if token is None:
+        return Consumed(record=None)
+    new = issued_with(token.grant_id, credential_id, now)
+    if await uow.refresh_tokens.rotate(key, credential_id, now, None, new):
+        assert await uow.refresh_tokens.get(new.token_hash) == new
         return Consumed(record=await uow.refresh_tokens.get(key))
+    assert await uow.refresh_tokens.get(new.token_hash) is None
     return Consumed(record=None, previous=await uow.refresh_tokens.get(key))
 
 
@@ -467,18 +505,24 @@ async def test_rotating_a_refresh_token_keeps_its_successor(
     token = await add_one_time(backend, seeded, "refresh_token", clock.now())
     assert isinstance(token, RefreshToken)
     used_at = clock.now() + SECOND
+    first = issued_with(token.grant_id, seeded.credential.id, used_at)
+    second = issued_with(token.grant_id, seeded.credential.id, used_at)
     async with backend.uow() as uow:
         assert await uow.refresh_tokens.get(token.token_hash) == token
         assert await uow.refresh_tokens.get(b"u" * 32) is None
         assert await uow.refresh_tokens.rotate(
-            token.token_hash, seeded.credential.id, used_at, b"sealed pair"
+            token.token_hash, seeded.credential.id, used_at, b"sealed pair", first
         )
         assert not await uow.refresh_tokens.rotate(
-            token.token_hash, seeded.credential.id, used_at, b"second pair"
+            token.token_hash, seeded.credential.id, used_at, b"second pair", second
         )
-        assert not await uow.refresh_tokens.rotate(b"u" * 32, seeded.credential.id, used_at, None)
+        assert not await uow.refresh_tokens.rotate(
+            b"u" * 32, seeded.credential.id, used_at, None, second
+        )
     async with backend.uow(read_only=True) as uow:
         stored = await uow.refresh_tokens.get(token.token_hash)
+        assert await uow.refresh_tokens.get(first.token_hash) == first
+        assert await uow.refresh_tokens.get(second.token_hash) is None
     assert stored == replace(token, used_at=used_at, successor=b"sealed pair")
 
 
@@ -841,9 +885,7 @@ async def test_changes_are_rolled_back_on_an_exception(
     async with backend.uow() as uow:
         assert await uow.grants.get(grant.id) == grant
         assert await uow.grants.get("n" * 32) is None
-        assert await uow.codes.consume(code.code_hash, seeded.credential.id, clock.now()) == (
-            Consumed(record=None)
-        )
+        assert await uow.codes.get(code.code_hash) is None
 
 
 async def test_consume_rolled_back_leaves_the_value_usable(

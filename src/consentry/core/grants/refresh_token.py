@@ -82,17 +82,21 @@ class RefreshTokenGrant:
         grant = await uow.grants.get(token.grant_id)
         if grant is None or not grant.active:
             raise InvalidGrant("The consent behind this refresh token was revoked.")
-        # Mint first, then one conditional UPDATE marks the old token used and keeps the new
-        # pair sealed in its row: of two racing requests (nodes) exactly one rotates it.
+        # Mint first, then one conditional update marks the old token used, keeps the new pair
+        # sealed in its row and stores the new token: of two racing requests (or nodes)
+        # exactly one rotates it.
         minted = await context.issuer.mint(client, grant, with_refresh_token=True)
+        if minted.refresh is None:
+            raise RuntimeError("the issuer minted no refresh token")
         sealed = None
         if self._successors is not None:
             sealed = self._successors.seal(presented, _encode(minted.response, now))
-        if not await uow.refresh_tokens.rotate(token_hash, client.credential.id, now, sealed):
+        if not await uow.refresh_tokens.rotate(
+            token_hash, client.credential.id, now, sealed, minted.refresh
+        ):
             # Another request rotated it since we read it: answer as a second presentation.
             raced = await uow.refresh_tokens.get(token_hash)
             return await self._presented_again(uow, presented, raced, client, context)
-        await context.issuer.store(uow, minted)
         return minted.response
 
     async def _presented_again(

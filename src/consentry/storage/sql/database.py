@@ -21,9 +21,7 @@ DATABASE_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-def open_database(
-    url: str, *, pool_size: int = 20, sqlite_synchronous: str = "NORMAL"
-) -> Database:
+def open_database(url: str, *, pool_size: int = 20, sqlite_synchronous: str = "NORMAL") -> Database:
     """`sqlite…:///path` or `postgresql…://…`; nothing connects until the first unit of work."""
     parsed = make_url(url)
     backend = parsed.get_backend_name()

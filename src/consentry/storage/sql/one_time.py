@@ -1,7 +1,8 @@
 """SQL repositories of the one-time values: authorization codes and rotating refresh tokens.
 
-Consuming a code and rotating a refresh token are each one conditional UPDATE, so two racing
-callers cannot both win.
+Redeeming a code and rotating a refresh token are each one conditional UPDATE, so two racing
+callers cannot both win; the refresh token they issue is stored with it atomically (one
+statement on PostgreSQL, the unit of work's transaction on SQLite).
 """
 
 from __future__ import annotations
@@ -9,8 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from consentry.core import model
-from consentry.storage.repositories import Consumed
-from consentry.storage.sql.driver import Connection, Row, read_optional_time, read_time, sql
+from consentry.storage.sql.driver import (
+    Connection,
+    Dialect,
+    Row,
+    read_optional_time,
+    read_time,
+    sql,
+)
 
 _CODE_COLUMNS = (
     "code_hash, grant_id, credential_id, redirect_uri, code_challenge, created_at, expires_at,"
@@ -20,24 +27,36 @@ _ADD_CODE = sql(
     "INSERT INTO authorization_codes (code_hash, grant_id, credential_id, redirect_uri,"
     " code_challenge, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
 )
+_CODE = sql(f"SELECT {_CODE_COLUMNS} FROM authorization_codes WHERE code_hash = $1")
 # Of two racing redemptions only one matches `used_at IS NULL`.
-_CONSUME_CODE = sql(
+_USE_CODE = (
     "UPDATE authorization_codes SET used_at = $3"
     " WHERE code_hash = $1 AND used_at IS NULL AND credential_id = $2 AND expires_at > $3"
-    f" RETURNING {_CODE_COLUMNS}"
 )
-_CODE = sql(f"SELECT {_CODE_COLUMNS} FROM authorization_codes WHERE code_hash = $1")
+_INSERT_REFRESH = (
+    "INSERT INTO refresh_tokens (token_hash, grant_id, credential_id, created_at, expires_at)"
+)
+# PostgreSQL does both in one statement, which commits on its own (no BEGIN/COMMIT round trips).
+_REDEEM_CODE = sql(
+    f"WITH won AS ({_USE_CODE} RETURNING 1) {_INSERT_REFRESH} SELECT $4, $5, $2, $6, $7 FROM won"
+    " RETURNING 1",
+    standalone=True,
+)
+_USE_CODE_SQLITE = sql(_USE_CODE)
 
 _REFRESH_COLUMNS = "token_hash, grant_id, credential_id, created_at, expires_at, used_at, successor"
-_ADD_TOKEN = sql(
-    "INSERT INTO refresh_tokens (token_hash, grant_id, credential_id, created_at, expires_at)"
-    " VALUES ($1, $2, $3, $4, $5)"
-)
+_ADD_TOKEN = sql(f"{_INSERT_REFRESH} VALUES ($1, $2, $3, $4, $5)")
 # Of two racing rotations only one matches `used_at IS NULL`.
-_ROTATE_TOKEN = sql(
+_USE_REFRESH = (
     "UPDATE refresh_tokens SET used_at = $3, successor = $4"
     " WHERE token_hash = $1 AND used_at IS NULL AND credential_id = $2 AND expires_at > $3"
 )
+_ROTATE_TOKEN = sql(
+    f"WITH won AS ({_USE_REFRESH} RETURNING grant_id)"
+    f" {_INSERT_REFRESH} SELECT $5, grant_id, $2, $6, $7 FROM won RETURNING 1",
+    standalone=True,
+)
+_USE_REFRESH_SQLITE = sql(_USE_REFRESH)
 _TOKEN = sql(f"SELECT {_REFRESH_COLUMNS} FROM refresh_tokens WHERE token_hash = $1")
 
 
@@ -67,6 +86,17 @@ def _refresh_token(row: Row) -> model.RefreshToken:
     )
 
 
+async def _add_token(conn: Connection, token: model.RefreshToken) -> None:
+    await conn.execute(
+        _ADD_TOKEN,
+        token.token_hash,
+        token.grant_id,
+        token.credential_id,
+        token.created_at,
+        token.expires_at,
+    )
+
+
 class SqlAuthorizationCodeRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -83,14 +113,35 @@ class SqlAuthorizationCodeRepository:
             code.expires_at,
         )
 
-    async def consume(
-        self, code_hash: bytes, credential_id: int, now: datetime
-    ) -> Consumed[model.AuthorizationCode]:
-        won = await self._conn.fetchrow(_CONSUME_CODE, code_hash, credential_id, now)
-        if won is not None:
-            return Consumed(record=_code(won))
+    async def get(self, code_hash: bytes) -> model.AuthorizationCode | None:
         row = await self._conn.fetchrow(_CODE, code_hash)
-        return Consumed(record=None, previous=_code(row) if row else None)
+        return _code(row) if row else None
+
+    async def redeem(
+        self,
+        code_hash: bytes,
+        credential_id: int,
+        now: datetime,
+        refresh_token: model.RefreshToken,
+    ) -> bool:
+        token = refresh_token
+        if self._conn.dialect is Dialect.POSTGRESQL:
+            won = await self._conn.fetchval(
+                _REDEEM_CODE,
+                code_hash,
+                credential_id,
+                now,
+                token.token_hash,
+                token.grant_id,
+                token.created_at,
+                token.expires_at,
+            )
+            return won is not None
+        # SQLite has no writable CTEs: two statements in this unit of work's transaction.
+        if await self._conn.execute(_USE_CODE_SQLITE, code_hash, credential_id, now) != 1:
+            return False
+        await _add_token(self._conn, token)
+        return True
 
 
 class SqlRefreshTokenRepository:
@@ -98,23 +149,37 @@ class SqlRefreshTokenRepository:
         self._conn = conn
 
     async def add(self, token: model.RefreshToken) -> None:
-        await self._conn.execute(
-            _ADD_TOKEN,
-            token.token_hash,
-            token.grant_id,
-            token.credential_id,
-            token.created_at,
-            token.expires_at,
-        )
+        await _add_token(self._conn, token)
 
     async def get(self, token_hash: bytes) -> model.RefreshToken | None:
         row = await self._conn.fetchrow(_TOKEN, token_hash)
         return _refresh_token(row) if row else None
 
     async def rotate(
-        self, token_hash: bytes, credential_id: int, now: datetime, successor: bytes | None
+        self,
+        token_hash: bytes,
+        credential_id: int,
+        now: datetime,
+        successor: bytes | None,
+        replacement: model.RefreshToken,
     ) -> bool:
+        new = replacement
+        if self._conn.dialect is Dialect.POSTGRESQL:
+            won = await self._conn.fetchval(
+                _ROTATE_TOKEN,
+                token_hash,
+                credential_id,
+                now,
+                successor,
+                new.token_hash,
+                new.created_at,
+                new.expires_at,
+            )
+            return won is not None
         changed = await self._conn.execute(
-            _ROTATE_TOKEN, token_hash, credential_id, now, successor
+            _USE_REFRESH_SQLITE, token_hash, credential_id, now, successor
         )
-        return changed == 1
+        if changed != 1:
+            return False
+        await _add_token(self._conn, new)
+        return True

@@ -42,10 +42,18 @@ def _changed(status: str) -> int:
 
 
 class PostgresConnection:
-    def __init__(self, raw: asyncpg.Connection, *, read_only: bool, autocommit: bool) -> None:
+    def __init__(
+        self,
+        raw: asyncpg.Connection,
+        *,
+        read_only: bool,
+        autocommit: bool,
+        standalone_writes: bool = False,
+    ) -> None:
         self._raw = raw
         self._read_only = read_only
         self._autocommit = autocommit
+        self._standalone_writes = standalone_writes
         self._in_transaction = False
 
     @property
@@ -57,9 +65,12 @@ class PostgresConnection:
             return
         if self._read_only:
             raise ReadOnlyViolation(statement.postgresql[:60])
-        if not self._autocommit and not self._in_transaction:
-            await self._raw.execute("BEGIN")
-            self._in_transaction = True
+        if self._autocommit or self._in_transaction:
+            return
+        if statement.standalone and self._standalone_writes:
+            return  # atomic by itself, and the unit of work's last write: no BEGIN/COMMIT
+        await self._raw.execute("BEGIN")
+        self._in_transaction = True
 
     async def fetch(self, statement: Sql, *args: object) -> Sequence[Row]:
         await self._prepare(statement)
@@ -164,10 +175,14 @@ class PostgresDatabase:
                 )
             return self._pools[relaxed]
 
-    async def acquire(self, *, read_only: bool, autocommit: bool, relaxed: bool) -> PostgresLease:
+    async def acquire(
+        self, *, read_only: bool, autocommit: bool, relaxed: bool, standalone_writes: bool = False
+    ) -> PostgresLease:
         pool = await self._pool(relaxed)
         raw = await pool.acquire()
-        connection = PostgresConnection(raw, read_only=read_only, autocommit=autocommit)
+        connection = PostgresConnection(
+            raw, read_only=read_only, autocommit=autocommit, standalone_writes=standalone_writes
+        )
         return PostgresLease(pool, raw, connection)
 
     async def close(self) -> None:

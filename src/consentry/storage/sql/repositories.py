@@ -311,7 +311,8 @@ class SqlUnitOfWork:
     `read_only` refuses writes; `autocommit` commits every statement on its own (no BEGIN,
     no COMMIT: for independent single-statement writes); `relaxed` takes a connection whose
     commits do not wait for the disk (see the drivers), for counters that may lose a few counts
-    in a crash.
+    in a crash; `standalone_writes` lets a write that is atomic by itself and is the unit of
+    work's last write commit on its own (`driver.Sql.standalone`; the token endpoint).
     """
 
     clients: ClientRepository
@@ -334,11 +335,13 @@ class SqlUnitOfWork:
         read_only: bool = False,
         autocommit: bool = False,
         relaxed: bool = False,
+        standalone_writes: bool = False,
     ) -> None:
         self._database = database
         self._read_only = read_only
         self._autocommit = autocommit
         self._relaxed = relaxed
+        self._standalone_writes = standalone_writes
         self._lease: Lease | None = None
 
     @property
@@ -349,7 +352,10 @@ class SqlUnitOfWork:
 
     async def __aenter__(self) -> Self:
         self._lease = await self._database.acquire(
-            read_only=self._read_only, autocommit=self._autocommit, relaxed=self._relaxed
+            read_only=self._read_only,
+            autocommit=self._autocommit,
+            relaxed=self._relaxed,
+            standalone_writes=self._standalone_writes,
         )
         conn = self._lease.connection
         self.clients = SqlClientRepository(conn)

@@ -193,7 +193,10 @@ class SqliteDatabase:
         raw.execute(f"PRAGMA wal_autocheckpoint={SAFETY_NET_PAGES}")
         return raw
 
-    async def acquire(self, *, read_only: bool, autocommit: bool, relaxed: bool) -> SqliteLease:
+    async def acquire(
+        self, *, read_only: bool, autocommit: bool, relaxed: bool, standalone_writes: bool = False
+    ) -> SqliteLease:
+        # `standalone_writes` changes nothing here: a transaction costs SQLite no round trip.
         if self._closed:
             raise RuntimeError("the database was closed")
         idle = self._idle[relaxed]
