@@ -74,6 +74,9 @@ def uvicorn_argv(app: str, port: int) -> list[str]:
         "--http",
         "httptools",
         "--no-access-log",
+        # As `consentry serve` runs it: no X-Forwarded-* processing, no Server header.
+        "--no-proxy-headers",
+        "--no-server-header",
         "--workers",
         "1",
         "--host",

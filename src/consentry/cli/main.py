@@ -78,6 +78,7 @@ def serve(
         port=port,
         workers=workers,
         proxy_headers=False,
+        server_header=False,  # do not advertise the server software
         log_level="info",
         access_log=False,  # full URLs carry state and handles: see consentry.web.access_log
         log_config=LOG_CONFIG,

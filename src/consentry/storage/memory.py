@@ -149,7 +149,9 @@ class _Repository:
 
 
 class InMemoryClientRepository(_Repository):
-    async def get_by_client_id(self, client_id: str) -> model.Client | None:
+    async def get_by_client_id(
+        self, client_id: str, *, with_redirect_uris: bool = True
+    ) -> model.Client | None:
         t = self._access.tables
         credential = next((c for c in t.credentials.values() if c.client_id == client_id), None)
         if credential is None:
@@ -157,7 +159,8 @@ class InMemoryClientRepository(_Repository):
         app = t.apps[credential.app_id]
         organization_name = t.organizations[app.organization_id]
         app = replace(app, organization_name=organization_name, has_image=app.id in t.images)
-        return model.Client(credential, app, t.redirect_uris.get(app.id, frozenset()))
+        uris = t.redirect_uris.get(app.id, frozenset()) if with_redirect_uris else frozenset()
+        return model.Client(credential, app, uris)
 
     async def get_image(self, app_id: int) -> tuple[bytes, str] | None:
         return self._access.tables.images.get(app_id)
@@ -267,6 +270,13 @@ class InMemoryAuthorizationCodeRepository(_Repository):
     async def get(self, code_hash: bytes) -> model.AuthorizationCode | None:
         return self._access.tables.codes.get(code_hash)
 
+    async def get_with_grant(
+        self, code_hash: bytes
+    ) -> tuple[model.AuthorizationCode, model.Grant | None] | None:
+        t = self._access.tables
+        code = t.codes.get(code_hash)
+        return None if code is None else (code, t.live_grant(code.grant_id))
+
     async def redeem(
         self,
         code_hash: bytes,
@@ -290,6 +300,13 @@ class InMemoryRefreshTokenRepository(_Repository):
 
     async def get(self, token_hash: bytes) -> model.RefreshToken | None:
         return self._access.tables.refresh_tokens.get(token_hash)
+
+    async def get_with_grant(
+        self, token_hash: bytes
+    ) -> tuple[model.RefreshToken, model.Grant | None] | None:
+        t = self._access.tables
+        token = t.refresh_tokens.get(token_hash)
+        return None if token is None else (token, t.live_grant(token.grant_id))
 
     async def rotate(
         self,

@@ -46,7 +46,12 @@ class WebSession:
 
 
 class ClientRepository(Protocol):
-    async def get_by_client_id(self, client_id: str) -> Client | None: ...
+    async def get_by_client_id(
+        self, client_id: str, *, with_redirect_uris: bool = True
+    ) -> Client | None:
+        """The pair, its app and (unless told not to: the token endpoint) its redirect URIs."""
+        ...
+
     async def get_image(self, app_id: int) -> tuple[bytes, str] | None: ...
     async def touch_credential(self, credential_id: int, when: datetime) -> None: ...
 
@@ -79,6 +84,12 @@ class GrantRepository(Protocol):
 class AuthorizationCodeRepository(Protocol):
     async def add(self, code: AuthorizationCode) -> None: ...
     async def get(self, code_hash: bytes) -> AuthorizationCode | None: ...
+    async def get_with_grant(
+        self, code_hash: bytes
+    ) -> tuple[AuthorizationCode, Grant | None] | None:
+        """The code and its grant (as `GrantRepository.get` returns it), in one lookup."""
+        ...
+
     async def redeem(
         self, code_hash: bytes, credential_id: int, now: datetime, refresh_token: RefreshToken
     ) -> bool:
@@ -91,6 +102,10 @@ class AuthorizationCodeRepository(Protocol):
 class RefreshTokenRepository(Protocol):
     async def add(self, token: RefreshToken) -> None: ...
     async def get(self, token_hash: bytes) -> RefreshToken | None: ...
+    async def get_with_grant(self, token_hash: bytes) -> tuple[RefreshToken, Grant | None] | None:
+        """The token and its grant (as `GrantRepository.get` returns it), in one lookup."""
+        ...
+
     async def rotate(
         self,
         token_hash: bytes,

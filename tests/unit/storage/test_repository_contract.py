@@ -127,6 +127,16 @@ async def test_client_lookup_returns_credential_app_and_redirect_uris(
     assert client.app.has_image
 
 
+async def test_client_lookup_for_the_token_endpoint_skips_redirect_uris(
+    backend: Backend, seeded: Seeded
+) -> None:
+    async with backend.uow(read_only=True) as uow:
+        client = await uow.clients.get_by_client_id("client-one", with_redirect_uris=False)
+        missing = await uow.clients.get_by_client_id("nobody", with_redirect_uris=False)
+    assert client == Client(seeded.credential, seeded.app, frozenset())
+    assert missing is None
+
+
 async def test_client_without_image_or_redirect_uris(backend: Backend, seeded: Seeded) -> None:
     async with backend.uow(read_only=True) as uow:
         client = await uow.clients.get_by_client_id("client-three")
@@ -497,6 +507,29 @@ async def test_two_racing_units_of_work_decide_a_pending_authorization_once(
 
     results = await asyncio.gather(decide(), decide())
     assert sorted(r is not None for r in results) == [False, True]
+
+
+@KINDS
+async def test_a_value_is_found_with_its_grant_in_one_lookup(
+    backend: Backend, seeded: Seeded, clock: FixedClock, kind: str
+) -> None:
+    zebra, alpha_1, _ = seeded.advertisers
+    record = await add_one_time(backend, seeded, kind, clock.now())
+    repository_of = (lambda u: u.codes) if kind == "code" else (lambda u: u.refresh_tokens)
+    async with backend.uow() as uow:
+        grant = await uow.grants.get(record.grant_id)
+        assert grant is not None
+        assert await uow.consents.revoke_advertiser(grant.id, alpha_1.id, clock.now())
+        found = await repository_of(uow).get_with_grant(key_of(record))
+        missing = await repository_of(uow).get_with_grant(b"u" * 32)
+        live = await uow.grants.get(record.grant_id)
+        await uow.grants.revoke(grant.id, clock.now())
+        revoked = await repository_of(uow).get_with_grant(key_of(record))
+    assert missing is None
+    assert found == (record, live)
+    assert live is not None and alpha_1.id not in live.advertiser_ids
+    assert zebra.id in live.advertiser_ids
+    assert revoked is not None and revoked[1] is not None and not revoked[1].active
 
 
 async def test_rotating_a_refresh_token_keeps_its_successor(

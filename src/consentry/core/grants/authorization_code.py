@@ -31,10 +31,11 @@ class AuthorizationCodeGrant:
         redirect_uri = params.require("redirect_uri")
         now = context.clock.now()
         code_hash = context.hasher.hash(code_value)
-        code = await uow.codes.get(code_hash)
-        if code is None or code.credential_id != client.credential.id:
+        found = await uow.codes.get_with_grant(code_hash)
+        if found is None or found[0].credential_id != client.credential.id:
             # Another pair's code neither burns it nor revokes anything (it is not theirs).
             raise InvalidGrant("The authorization code is invalid or expired.")
+        code, grant = found
         if code.used_at is not None:
             await self._replayed(uow, code, client, context)
         if code.expires_at <= now:
@@ -43,7 +44,6 @@ class AuthorizationCodeGrant:
         if redirect_uri != code.redirect_uri:
             raise InvalidGrant("redirect_uri does not match the one of the consent link.")
         pkce.verify(code.code_challenge, params.get("code_verifier"))
-        grant = await uow.grants.get(code.grant_id)
         if grant is None or not grant.active:
             raise InvalidGrant("The consent behind this code was revoked.")
         minted = await context.issuer.mint(client, grant, with_refresh_token=True)

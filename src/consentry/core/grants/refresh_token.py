@@ -74,12 +74,14 @@ class RefreshTokenGrant:
         presented = params.require("refresh_token")
         token_hash = context.hasher.hash(presented)
         now = context.clock.now()
-        token = await uow.refresh_tokens.get(token_hash)
-        if token is not None and token.used_at is not None:
-            return await self._presented_again(uow, presented, token, client, context)
-        if token is None or token.credential_id != client.credential.id or token.expires_at <= now:
+        found = await uow.refresh_tokens.get_with_grant(token_hash)
+        if found is None:
             raise InvalidGrant("The refresh token is invalid, expired or revoked.")
-        grant = await uow.grants.get(token.grant_id)
+        token, grant = found
+        if token.used_at is not None:
+            return await self._presented_again(uow, presented, token, client, context)
+        if token.credential_id != client.credential.id or token.expires_at <= now:
+            raise InvalidGrant("The refresh token is invalid, expired or revoked.")
         if grant is None or not grant.active:
             raise InvalidGrant("The consent behind this refresh token was revoked.")
         # Mint first, then one conditional update marks the old token used, keeps the new pair

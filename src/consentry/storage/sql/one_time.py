@@ -18,6 +18,7 @@ from consentry.storage.sql.driver import (
     read_time,
     sql,
 )
+from consentry.storage.sql.grant_rows import grants_from_rows
 
 _CODE_COLUMNS = (
     "code_hash, grant_id, credential_id, redirect_uri, code_challenge, created_at, expires_at,"
@@ -28,6 +29,20 @@ _ADD_CODE = sql(
     " code_challenge, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
 )
 _CODE = sql(f"SELECT {_CODE_COLUMNS} FROM authorization_codes WHERE code_hash = $1")
+# The grant of a code or refresh token in the same query (as `SqlGrantRepository.get` reads it).
+_WITH_GRANT = (
+    " g.id AS g_id, g.user_id AS g_user_id, g.credential_id AS g_credential_id,"
+    " g.app_id AS g_app_id, g.scopes AS g_scopes, g.created_at AS g_created_at,"
+    " g.revoked_at AS g_revoked_at, ga.advertiser_id"
+)
+_JOIN_GRANT = (
+    "LEFT JOIN grants g ON g.id = t.grant_id"
+    " LEFT JOIN grant_advertisers ga ON ga.grant_id = g.id AND ga.revoked_at IS NULL"
+)
+_CODE_WITH_GRANT = sql(
+    f"SELECT {', '.join('t.' + c.strip() for c in _CODE_COLUMNS.split(','))},{_WITH_GRANT}"
+    f" FROM authorization_codes t {_JOIN_GRANT} WHERE t.code_hash = $1 ORDER BY ga.advertiser_id"
+)
 # Of two racing redemptions only one matches `used_at IS NULL`.
 _USE_CODE = (
     "UPDATE authorization_codes SET used_at = $3"
@@ -58,6 +73,10 @@ _ROTATE_TOKEN = sql(
 )
 _USE_REFRESH_SQLITE = sql(_USE_REFRESH)
 _TOKEN = sql(f"SELECT {_REFRESH_COLUMNS} FROM refresh_tokens WHERE token_hash = $1")
+_TOKEN_WITH_GRANT = sql(
+    f"SELECT {', '.join('t.' + c.strip() for c in _REFRESH_COLUMNS.split(','))},{_WITH_GRANT}"
+    f" FROM refresh_tokens t {_JOIN_GRANT} WHERE t.token_hash = $1 ORDER BY ga.advertiser_id"
+)
 
 
 def _code(row: Row) -> model.AuthorizationCode:
@@ -117,6 +136,15 @@ class SqlAuthorizationCodeRepository:
         row = await self._conn.fetchrow(_CODE, code_hash)
         return _code(row) if row else None
 
+    async def get_with_grant(
+        self, code_hash: bytes
+    ) -> tuple[model.AuthorizationCode, model.Grant | None] | None:
+        rows = await self._conn.fetch(_CODE_WITH_GRANT, code_hash)
+        if not rows:
+            return None
+        grants = grants_from_rows(rows, prefix="g_")
+        return _code(rows[0]), grants[0] if grants else None
+
     async def redeem(
         self,
         code_hash: bytes,
@@ -154,6 +182,15 @@ class SqlRefreshTokenRepository:
     async def get(self, token_hash: bytes) -> model.RefreshToken | None:
         row = await self._conn.fetchrow(_TOKEN, token_hash)
         return _refresh_token(row) if row else None
+
+    async def get_with_grant(
+        self, token_hash: bytes
+    ) -> tuple[model.RefreshToken, model.Grant | None] | None:
+        rows = await self._conn.fetch(_TOKEN_WITH_GRANT, token_hash)
+        if not rows:
+            return None
+        grants = grants_from_rows(rows, prefix="g_")
+        return _refresh_token(rows[0]), grants[0] if grants else None
 
     async def rotate(
         self,

@@ -6,7 +6,6 @@ folded in Python (a client and its redirect URIs, a grant and its advertisers).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Self
@@ -36,6 +35,7 @@ from consentry.storage.sql.driver import (
     read_time,
     sql,
 )
+from consentry.storage.sql.grant_rows import grants_from_rows
 from consentry.storage.sql.one_time import SqlAuthorizationCodeRepository, SqlRefreshTokenRepository
 from consentry.storage.sql.security import (
     SqlClientAuthFailureRepository,
@@ -44,16 +44,21 @@ from consentry.storage.sql.security import (
 )
 from consentry.storage.sql.sessions import SqlSigningKeyRepository, SqlWebSessionRepository
 
-_CLIENT = sql(
-    "SELECT c.id, c.app_id, c.client_id, c.secret_hash, c.label, c.created_at, c.last_used_at,"
+_CLIENT_COLUMNS = (
+    "c.id, c.app_id, c.client_id, c.secret_hash, c.label, c.created_at, c.last_used_at,"
     " a.organization_id, a.name AS app_name, a.description, a.service, a.auth_method, a.scopes,"
     " a.pkce_required, a.activated, a.image IS NOT NULL AS has_image,"
-    " o.name AS organization_name, r.uri"
-    " FROM credentials c JOIN apps a ON a.id = c.app_id"
-    " JOIN organizations o ON o.id = a.organization_id"
-    " LEFT JOIN redirect_uris r ON r.app_id = c.app_id"
-    " WHERE c.client_id = $1"
+    " o.name AS organization_name"
 )
+_CLIENT_JOINS = (
+    "FROM credentials c JOIN apps a ON a.id = c.app_id"
+    " JOIN organizations o ON o.id = a.organization_id"
+)
+_CLIENT = sql(
+    f"SELECT {_CLIENT_COLUMNS}, r.uri {_CLIENT_JOINS}"
+    " LEFT JOIN redirect_uris r ON r.app_id = c.app_id WHERE c.client_id = $1"
+)
+_CLIENT_ONLY = sql(f"SELECT {_CLIENT_COLUMNS} {_CLIENT_JOINS} WHERE c.client_id = $1")
 _IMAGE = sql("SELECT image, image_type FROM apps WHERE id = $1")
 _TOUCH_CREDENTIAL = sql("UPDATE credentials SET last_used_at = $2 WHERE id = $1")
 
@@ -118,8 +123,10 @@ class SqlClientRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    async def get_by_client_id(self, client_id: str) -> model.Client | None:
-        rows = await self._conn.fetch(_CLIENT, client_id)
+    async def get_by_client_id(
+        self, client_id: str, *, with_redirect_uris: bool = True
+    ) -> model.Client | None:
+        rows = await self._conn.fetch(_CLIENT if with_redirect_uris else _CLIENT_ONLY, client_id)
         if not rows:
             return None
         row = rows[0]
@@ -145,7 +152,11 @@ class SqlClientRepository:
             created_at=read_time(row["created_at"]),
             last_used_at=read_optional_time(row["last_used_at"]),
         )
-        uris = frozenset(r["uri"] for r in rows if r["uri"] is not None)
+        uris = (
+            frozenset(r["uri"] for r in rows if r["uri"] is not None)
+            if with_redirect_uris
+            else frozenset()
+        )
         return model.Client(credential=credential, app=app, redirect_uris=uris)
 
     async def get_image(self, app_id: int) -> tuple[bytes, str] | None:
@@ -233,43 +244,6 @@ class SqlPendingAuthorizationRepository:
             return None
         row = await self._conn.fetchrow(_ANY_PENDING, id_hash)
         return _pending(row) if row else None
-
-
-def grants_from_rows(rows: Sequence[Row]) -> list[model.Grant]:
-    """Fold `grant × advertiser` rows (ordered by grant) into grants, in their order."""
-    grants: list[model.Grant] = []
-    advertisers: dict[str, list[int]] = {}
-    for row in rows:
-        grant_id = row["id"]
-        if grant_id not in advertisers:
-            advertisers[grant_id] = []
-            grants.append(
-                model.Grant(
-                    id=grant_id,
-                    user_id=row["user_id"],
-                    credential_id=row["credential_id"],
-                    app_id=row["app_id"],
-                    scopes=_scopes(row["scopes"]),
-                    advertiser_ids=(),
-                    created_at=read_time(row["created_at"]),
-                    revoked_at=read_optional_time(row["revoked_at"]),
-                )
-            )
-        if row["advertiser_id"] is not None:
-            advertisers[grant_id].append(row["advertiser_id"])
-    return [
-        model.Grant(
-            id=g.id,
-            user_id=g.user_id,
-            credential_id=g.credential_id,
-            app_id=g.app_id,
-            scopes=g.scopes,
-            advertiser_ids=tuple(advertisers[g.id]),
-            created_at=g.created_at,
-            revoked_at=g.revoked_at,
-        )
-        for g in grants
-    ]
 
 
 class SqlGrantRepository:
