@@ -54,3 +54,14 @@ def test_truncated_value_does_not_open() -> None:
 def test_salt_must_be_a_real_key() -> None:
     with pytest.raises(ValueError, match="salt"):
         RefreshSuccessorSealer(b"short")
+
+
+@pytest.mark.parametrize("old_token", [OLD_TOKEN, "é-non-ascii", "x" * 300])
+def test_the_key_is_rfc5869_hkdf_sha256(old_token: str) -> None:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    reference = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=SALT, info=b"consentry/refresh-successor/v1"
+    ).derive(old_token.encode("utf-8", "surrogateescape"))
+    assert RefreshSuccessorSealer(SALT).derive(old_token) == reference

@@ -50,9 +50,7 @@ class AuthorizationServer:
         )
         hasher: SecretHasher = self._context.hasher
         # The token endpoint never redirects: it has no use for the redirect URIs.
-        client = await uow.clients.get_by_client_id(
-            presented.client_id, with_redirect_uris=False
-        )
+        client = await uow.clients.get_by_client_id(presented.client_id, with_redirect_uris=False)
         expected = client.credential.secret_hash if client else _UNKNOWN_CLIENT_DIGEST
         if not hasher.verify(presented.client_secret, expected) or client is None:
             if client is not None:

@@ -264,15 +264,24 @@ class RateLimitRepository(Protocol):
 class PartnerData(Protocol):
     """The partner repositories, bound to the transaction of one unit of work."""
 
-    campaigns: MarketingCampaignRepository
-    ad_sets: AdSetRepository
-    audiences: AudienceRepository
-    creatives: CreativeRepository
-    product_sets: ProductSetRepository
-    statistics: StatisticsRepository
-    retail_accounts: RetailAccountRepository
-    retail_campaigns: RetailCampaignRepository
-    rate_limits: RateLimitRepository
+    @property
+    def campaigns(self) -> MarketingCampaignRepository: ...
+    @property
+    def ad_sets(self) -> AdSetRepository: ...
+    @property
+    def audiences(self) -> AudienceRepository: ...
+    @property
+    def creatives(self) -> CreativeRepository: ...
+    @property
+    def product_sets(self) -> ProductSetRepository: ...
+    @property
+    def statistics(self) -> StatisticsRepository: ...
+    @property
+    def retail_accounts(self) -> RetailAccountRepository: ...
+    @property
+    def retail_campaigns(self) -> RetailCampaignRepository: ...
+    @property
+    def rate_limits(self) -> RateLimitRepository: ...
 
 
 PartnerDataFactory = Callable[[UnitOfWork], PartnerData]

@@ -36,12 +36,14 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
         raise InvalidRequest("The request body is too large.")
-    body = bytearray()
+    chunks: list[bytes] = []
+    size = 0
     async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > max_bytes:
+        size += len(chunk)
+        if size > max_bytes:
             raise InvalidRequest("The request body is too large.")
-    return bytes(body)
+        chunks.append(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 async def parse_form(request: Request, max_bytes: int) -> tuple[Parameters, frozenset[str]]:

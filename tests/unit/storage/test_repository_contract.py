@@ -370,6 +370,7 @@ def issued_with(grant_id: str, credential_id: int, now: datetime) -> RefreshToke
         expires_at=now + timedelta(days=183),
     )
 
+
 OneTime = AuthorizationCode | RefreshToken
 
 

@@ -131,6 +131,8 @@ def read_optional_time(value: object) -> datetime | None:
 
 def sqlite_time(value: datetime) -> str:
     """SQLite's storage form of a timestamp: naive UTC ISO text, as SQLAlchemy writes it."""
+    if value.tzinfo is UTC:  # the clock's own: "YYYY-MM-DD HH:MM:SS.ffffff+00:00", cut
+        return value.isoformat(sep=" ", timespec="microseconds")[:26]
     if value.tzinfo is None:
         raise ValueError("naive datetimes are not stored")
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")

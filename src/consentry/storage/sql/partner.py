@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from consentry.storage.partner import (
     AdSetRepository,
     AudienceRepository,
@@ -34,29 +36,49 @@ from consentry.storage.sql.repositories import SqlUnitOfWork
 
 
 class SqlPartnerData:
-    """Every partner repository on one connection, so a request stays one transaction."""
+    """Every partner repository on one connection, so a request stays one transaction.
 
-    campaigns: MarketingCampaignRepository
-    ad_sets: AdSetRepository
-    audiences: AudienceRepository
-    creatives: CreativeRepository
-    product_sets: ProductSetRepository
-    statistics: StatisticsRepository
-    retail_accounts: RetailAccountRepository
-    retail_campaigns: RetailCampaignRepository
-    rate_limits: RateLimitRepository
+    Each is built on first use: a call reads one or two of them.
+    """
 
     def __init__(self, uow: SqlUnitOfWork) -> None:
-        conn = uow.connection
-        self.campaigns = SqlMarketingCampaignRepository(conn)
-        self.ad_sets = SqlAdSetRepository(conn)
-        self.audiences = SqlAudienceRepository(conn)
-        self.creatives = SqlCreativeRepository(conn)
-        self.product_sets = SqlProductSetRepository(conn)
-        self.statistics = SqlStatisticsRepository(conn)
-        self.retail_accounts = SqlRetailAccountRepository(conn)
-        self.retail_campaigns = SqlRetailCampaignRepository(conn)
-        self.rate_limits = SqlRateLimitRepository(conn)
+        self._conn = uow.connection
+
+    @cached_property
+    def campaigns(self) -> MarketingCampaignRepository:
+        return SqlMarketingCampaignRepository(self._conn)
+
+    @cached_property
+    def ad_sets(self) -> AdSetRepository:
+        return SqlAdSetRepository(self._conn)
+
+    @cached_property
+    def audiences(self) -> AudienceRepository:
+        return SqlAudienceRepository(self._conn)
+
+    @cached_property
+    def creatives(self) -> CreativeRepository:
+        return SqlCreativeRepository(self._conn)
+
+    @cached_property
+    def product_sets(self) -> ProductSetRepository:
+        return SqlProductSetRepository(self._conn)
+
+    @cached_property
+    def statistics(self) -> StatisticsRepository:
+        return SqlStatisticsRepository(self._conn)
+
+    @cached_property
+    def retail_accounts(self) -> RetailAccountRepository:
+        return SqlRetailAccountRepository(self._conn)
+
+    @cached_property
+    def retail_campaigns(self) -> RetailCampaignRepository:
+        return SqlRetailCampaignRepository(self._conn)
+
+    @cached_property
+    def rate_limits(self) -> RateLimitRepository:
+        return SqlRateLimitRepository(self._conn)
 
 
 def sql_partner_data(uow: UnitOfWork) -> PartnerData:

@@ -1,8 +1,9 @@
 """Fixed-window rate-limit counters in the database, shared by every node.
 
 `hit` is one `INSERT … ON CONFLICT DO UPDATE SET count = count + 1 RETURNING count`: atomic on
-SQLite and PostgreSQL alike. `purge` deletes old windows with `FOR UPDATE SKIP LOCKED` on
-PostgreSQL, so two nodes purging at once never wait on (or deadlock with) each other.
+SQLite and PostgreSQL alike. `purge` deletes old windows (a scan of the small table: it has no
+window index, see migration 0006) with `FOR UPDATE SKIP LOCKED` on PostgreSQL, so two nodes
+purging at once never wait on (or deadlock with) each other.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ _PURGE = sql(
     "DELETE FROM rate_limit_counters WHERE (key, window_start) IN"
     " (SELECT key, window_start FROM rate_limit_counters WHERE window_start < $1"
     f" LIMIT {_PURGE_BATCH} FOR UPDATE SKIP LOCKED)",
-    sqlite="DELETE FROM rate_limit_counters WHERE rowid IN"
-    f" (SELECT rowid FROM rate_limit_counters WHERE window_start < $1 LIMIT {_PURGE_BATCH})",
+    sqlite="DELETE FROM rate_limit_counters WHERE (key, window_start) IN"
+    " (SELECT key, window_start FROM rate_limit_counters WHERE window_start < $1"
+    f" LIMIT {_PURGE_BATCH})",
 )
 
 

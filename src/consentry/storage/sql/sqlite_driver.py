@@ -31,17 +31,24 @@ BUSY_TIMEOUT_MS = 30_000
 _IDLE_LIMIT = 32
 
 
-def _bind(args: Sequence[object]) -> tuple[object, ...]:
+_CONVERTED = (datetime, list, tuple, frozenset)
+
+
+def _bind(args: Sequence[object]) -> Sequence[object]:
     """Python values as SQLite stores them (timestamps as text, lists as JSON for json_each)."""
-    bound: list[object] = []
     for value in args:
-        if isinstance(value, datetime):
-            bound.append(sqlite_time(value))
-        elif isinstance(value, list | tuple | frozenset):
-            bound.append(json.dumps(list(value)))
-        else:
-            bound.append(value)
-    return tuple(bound)
+        if isinstance(value, _CONVERTED):
+            break
+    else:
+        return args  # nothing to convert (the common case)
+    return tuple(
+        sqlite_time(value)
+        if isinstance(value, datetime)
+        else json.dumps(list(value))
+        if isinstance(value, list | tuple | frozenset)
+        else value
+        for value in args
+    )
 
 
 class SqliteConnection:

@@ -476,6 +476,8 @@ class RateLimitCounter(Base):
     """Calls of one caller (an app, or one access token) in one fixed one-minute window."""
 
     __tablename__ = "rate_limit_counters"
+    # Found by its key only; on SQLite the row lives in the primary-key b-tree (migration 0006).
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 - SQLAlchemy's table options
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
-    window_start: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+    window_start: Mapped[int] = mapped_column(Integer, primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
