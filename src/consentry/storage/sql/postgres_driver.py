@@ -1,15 +1,15 @@
 """PostgreSQL through asyncpg: a pool of connections, prepared statements cached per connection.
 
-The pool hands connections back without asyncpg's reset query (a round trip per checkout): a
-unit of work always ends its transaction, and a connection that is still in one, or broke, is
-closed instead of reused. Units of work opened `relaxed` (rate-limit counters) come from a small
-second pool whose sessions run with `synchronous_commit=off`: their commits do not wait for the
-WAL flush, and a crash of the server may forget the last few of them (never corrupts anything).
+Connections come from `postgres_pool.PostgresPool` (asyncpg's own pool costs a round trip's worth
+of CPU per checkout): a unit of work always ends its transaction, and a connection that is still
+in one, or broke, is closed instead of reused. Units of work opened `relaxed` (rate-limit
+counters) come from a small second pool whose sessions run with `synchronous_commit=off`: their
+commits do not wait for the WAL flush, and a crash of the server may forget the last few of them
+(never corrupts anything).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from consentry.storage.errors import Conflict
 from consentry.storage.sql.driver import Dialect, ReadOnlyViolation, Row, Sql
+from consentry.storage.sql.postgres_pool import PostgresPool
 
 STATEMENT_CACHE_SIZE = 512
 _RELAXED_SETTINGS = {"synchronous_commit": "off"}
@@ -29,10 +30,6 @@ def asyncpg_dsn(url: str) -> str:
     if parsed.get_backend_name() != "postgresql":
         raise ValueError("not a PostgreSQL URL")
     return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-async def _keep_session(_connection: asyncpg.Connection) -> None:
-    """No reset query on release (see the module docstring)."""
 
 
 def _changed(status: str) -> int:
@@ -124,7 +121,7 @@ class PostgresConnection:
 
 class PostgresLease:
     def __init__(
-        self, pool: asyncpg.Pool, raw: asyncpg.Connection, connection: PostgresConnection
+        self, pool: PostgresPool, raw: asyncpg.Connection, connection: PostgresConnection
     ) -> None:
         self._pool = pool
         self._raw = raw
@@ -143,42 +140,32 @@ class PostgresLease:
                 await raw.execute("ROLLBACK")
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
             raw.terminate()  # a broken session is not handed to the next request
-        await self._pool.release(raw)
+        self._pool.release(raw)
 
 
 class PostgresDatabase:
-    """Two asyncpg pools (durable and relaxed), opened on first use in the running event loop."""
+    """Two pools (durable and relaxed); connections open on first use."""
 
     def __init__(self, url: str, *, pool_size: int = 20) -> None:
-        self._dsn = asyncpg_dsn(url)
-        self._pool_size = pool_size
-        self._pools: dict[bool, asyncpg.Pool] = {}
-        self._opening = asyncio.Lock()
+        dsn = asyncpg_dsn(url)
+        self._pools = {
+            False: PostgresPool(dsn, max_size=pool_size, statement_cache_size=STATEMENT_CACHE_SIZE),
+            True: PostgresPool(
+                dsn,
+                max_size=max(2, pool_size // 4),
+                statement_cache_size=STATEMENT_CACHE_SIZE,
+                server_settings=_RELAXED_SETTINGS,
+            ),
+        }
 
     @property
     def dialect(self) -> Dialect:
         return Dialect.POSTGRESQL
 
-    async def _pool(self, relaxed: bool) -> asyncpg.Pool:
-        pool = self._pools.get(relaxed)
-        if pool is not None:
-            return pool
-        async with self._opening:
-            if relaxed not in self._pools:
-                self._pools[relaxed] = await asyncpg.create_pool(
-                    self._dsn,
-                    min_size=1,
-                    max_size=max(2, self._pool_size // 4) if relaxed else self._pool_size,
-                    reset=_keep_session,
-                    statement_cache_size=STATEMENT_CACHE_SIZE,
-                    server_settings=_RELAXED_SETTINGS if relaxed else None,
-                )
-            return self._pools[relaxed]
-
     async def acquire(
         self, *, read_only: bool, autocommit: bool, relaxed: bool, standalone_writes: bool = False
     ) -> PostgresLease:
-        pool = await self._pool(relaxed)
+        pool = self._pools[relaxed]
         raw = await pool.acquire()
         connection = PostgresConnection(
             raw, read_only=read_only, autocommit=autocommit, standalone_writes=standalone_writes
@@ -186,6 +173,5 @@ class PostgresDatabase:
         return PostgresLease(pool, raw, connection)
 
     async def close(self) -> None:
-        pools, self._pools = list(self._pools.values()), {}
-        for pool in pools:
+        for pool in self._pools.values():
             await pool.close()
