@@ -20,9 +20,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "command",
         nargs="?",
-        choices=["run", "profile", "statements"],
+        choices=["run", "profile", "statements", "scaling"],
         default="run",
-        help="run: the benchmark; profile: py-spy under load; statements: SQL per request",
+        help="run: the benchmark; profile: cProfile in the server under load; "
+        "statements: SQL per request; "
+        "scaling: 1 and 2 worker processes on PostgreSQL",
     )
     parser.add_argument("--quick", action="store_true", help="1 × 5 s after a 2 s warm-up")
     parser.add_argument("--runs", type=int, help="measured runs per scenario (default 3)")
@@ -74,6 +76,10 @@ def main(argv: list[str]) -> int:
         from bench.statements import main_statements
 
         return main_statements(max(1, min(args.requests, 20_000)))
+    if args.command == "scaling":
+        from bench.scaling import main_scaling
+
+        return main_scaling(plan, args.results)
     if args.command == "profile":
         from bench.profile import main_profile
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bench.processes import BenchError, Supervisor
 from bench.scenarios import Pool, Scenario, form_template
-from bench.targets.base import LOAD_CORE, Target, cpu_seconds, post_form
+from bench.targets.base import LOAD_CORE, Target, post_form, tree_cpu_seconds
 from bench.wrk import WrkResult, run_wrk
 
 NOT_SUPPORTED = ("unsupported_grant_type", "unauthorized_client")
@@ -146,7 +146,7 @@ class ScenarioRunner:
             args.append(str(self._mint(target, scenario.pool, pool_size, name)))
         if scenario.form:
             args.append(form_template(scenario, target.client(scenario)))
-        cpu_before = cpu_seconds(target.pid)
+        cpu_before = tree_cpu_seconds(target.pid)
         result = run_wrk(
             self._supervisor,
             wrk=self._wrk,
@@ -158,7 +158,7 @@ class ScenarioRunner:
             connections=self._plan.connections,
             name=f"wrk-{name}",
         )
-        cpu = cpu_seconds(target.pid) - cpu_before
+        cpu = tree_cpu_seconds(target.pid) - cpu_before
         per_request = round(1000 * cpu / result.requests, 3) if result.requests else None
         return dataclasses.replace(result, server_cpu_ms_per_request=per_request)
 

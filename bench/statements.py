@@ -1,15 +1,18 @@
 """`python -m bench statements`: SQL statements and CPU time per request, in this process.
 
 consentry is served in process (httpx over ASGI), one request at a time, so nothing waits on a
-lock: what is left is the work itself. Every statement the engine sends is counted by a
-SQLAlchemy event, per scenario; the CPU time (this process, all threads, the httpx client
-included) divided by the requests gives a cost that hardly depends on what else the machine does.
+lock: what is left is the work itself. Every statement the query layer sends to SQLite (BEGIN
+and COMMIT included) is counted through a counting `sqlite3` connection, per scenario; the CPU
+time (this process, all threads, the httpx client included) divided by the requests gives a cost
+that hardly depends on what else the machine does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import functools
+import sqlite3
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -17,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import event
 
 from bench.consentry_data import Minter, World, migrate_database, seed, settings_for
 from bench.scenarios import API_PATH
 from consentry.settings import Settings
+from consentry.storage.sql import sqlite_driver
 from consentry.web.app import create_app
 
 WARM = 30
@@ -71,12 +74,16 @@ async def _measure(settings: Settings, world: World, requests: int) -> list[dict
     current: list[str | None] = [None]
     seen: collections.Counter[tuple[str, str]] = collections.Counter()
 
-    def on_statement(*args: Any) -> None:
-        if current[0] is not None:
-            words = str(args[2]).split()
-            seen[(current[0], " ".join(words[:4])[:70])] += 1
+    class CountingConnection(sqlite3.Connection):
+        """Every statement the query layer sends (BEGIN and COMMIT included), by its first words."""
 
-    event.listen(app.state.engine.sync_engine, "before_cursor_execute", on_statement)
+        def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+            if current[0] is not None:
+                seen[(current[0], " ".join(sql.split()[:4])[:70])] += 1
+            return super().execute(sql, parameters)
+
+    connect = sqlite3.connect
+    sqlite_driver.sqlite3.connect = functools.partial(connect, factory=CountingConnection)  # type: ignore[assignment]
     rows = []
     transport = httpx.ASGITransport(app=app)
     async with (

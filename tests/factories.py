@@ -40,6 +40,7 @@ from consentry.core.revocation import TokenRevocation
 from consentry.core.scopes import MARKETING_SOLUTIONS, Level, scopes_for
 from consentry.core.server import AuthorizationServer
 from consentry.core.tokens import TokenIssuer
+from consentry.core.usage import UsageThrottle, always
 from consentry.storage.memory import InMemoryStore
 
 ISSUER = "https://auth.consentry.test"
@@ -226,6 +227,7 @@ class OAuthFlow:
     hasher: SecretHasher = field(default_factory=make_hasher)
     successors: SuccessorSealer | None = None
     limits: ClientAuthLimits = field(default_factory=ClientAuthLimits)
+    usage: UsageThrottle = field(default_factory=always)
 
     def __post_init__(self) -> None:
         self.endpoint = AuthorizationEndpoint(
@@ -237,9 +239,12 @@ class OAuthFlow:
             hasher=self.hasher,
             policy=self.policy,
             clock=self.clock,
+            usage=self.usage,
         )
         self.grant_ids: list[str] = []  # of every approval, in order
-        context = GrantContext(hasher=self.hasher, issuer=self.issuer, clock=self.clock)
+        context = GrantContext(
+            hasher=self.hasher, issuer=self.issuer, clock=self.clock, usage=self.usage
+        )
         grants: list[TokenGrant] = [
             AuthorizationCodeGrant(),
             RefreshTokenGrant(self.successors, self.policy.refresh_reuse_window),

@@ -58,12 +58,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def uvicorn_argv(app: str, port: int) -> list[str]:
-    """consentry's production-like serving command: one worker, pinned to the server core."""
+def uvicorn_argv(app: str, port: int, *, workers: int = 1) -> list[str]:
+    """consentry's production-like serving command: one worker pinned to the server core, or
+    `workers` processes free to use every core (the scaling measurement)."""
+    pin = ["taskset", "-c", str(SERVER_CORE)] if workers == 1 else []
     return [
-        "taskset",
-        "-c",
-        str(SERVER_CORE),
+        *pin,
         sys.executable,
         "-m",
         "uvicorn",
@@ -78,12 +78,25 @@ def uvicorn_argv(app: str, port: int) -> list[str]:
         "--no-proxy-headers",
         "--no-server-header",
         "--workers",
-        "1",
+        str(workers),
         "--host",
         "127.0.0.1",
         "--port",
         str(port),
     ]
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of a process and of its children (uvicorn's worker processes)."""
+    total = cpu_seconds(pid)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[1] == str(pid):  # ppid
+            total += cpu_seconds(int(stat.parent.name))
+    return total
 
 
 def child_environment(extra: Mapping[str, str]) -> dict[str, str]:

@@ -17,15 +17,23 @@ from bench.processes import Supervisor, free_port, wait_for_port
 from bench.scenarios import API_PATH, PARTNER_API, TOKEN_SCENARIOS, Client, Pool, Scenario
 from bench.targets.base import CODE_TTL_SECONDS, child_environment, uvicorn_argv, write_lines
 
+REPO = Path(__file__).resolve().parents[2]
+
 
 class ConsentryTarget:
     scenarios: tuple[Scenario, ...] = (*TOKEN_SCENARIOS, PARTNER_API)
     expected_rps = 3_000
 
     def __init__(
-        self, backend: str, database_url: str, work_dir: Path, database_note: str = ""
+        self,
+        backend: str,
+        database_url: str,
+        work_dir: Path,
+        database_note: str = "",
+        *,
+        workers: int = 1,
     ) -> None:
-        self.name = f"consentry-{backend}"
+        self.workers = workers  # may change between runs (bench/scaling.py)
         self.title = f"consentry on {'SQLite (WAL)' if backend == 'sqlite' else 'PostgreSQL'}"
         self._backend = backend
         self._database_note = database_note
@@ -36,6 +44,11 @@ class ConsentryTarget:
         )
         self._world: World | None = None
         self.pid = 0
+
+    @property
+    def name(self) -> str:
+        suffix = f"-{self.workers}-workers" if self.workers > 1 else ""
+        return f"consentry-{self._backend}{suffix}"
 
     @property
     def base_url(self) -> str:
@@ -52,9 +65,18 @@ class ConsentryTarget:
         migrate_database(self._settings)
         self._world = asyncio.run(seed(self._settings))
 
-    def start(self, supervisor: Supervisor) -> None:
+    def start(
+        self,
+        supervisor: Supervisor,
+        *,
+        app: str = "consentry.web.factory:app_from_environment",
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        """A fresh server process; `app` and `extra` environment for the profiler."""
         env = child_environment(
             {
+                **(extra or {}),
+                "PYTHONPATH": str(REPO),
                 "CONSENTRY_DATABASE_URL": self._settings.database_url,
                 "CONSENTRY_SECRET_KEY": self._settings.secret_key.get_secret_value(),
                 "CONSENTRY_ISSUER": self.base_url,
@@ -65,7 +87,7 @@ class ConsentryTarget:
         # The working directory has no .env: only the variables above configure the server.
         child = supervisor.start(
             self.name,
-            uvicorn_argv("consentry.web.factory:app_from_environment", self._port),
+            uvicorn_argv(app, self._port, workers=self.workers),
             env=env,
             cwd=self._work_dir,
         )

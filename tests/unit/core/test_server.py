@@ -20,6 +20,7 @@ from consentry.core.errors import (
 from consentry.core.model import Client
 from consentry.core.policy import ClientAuthLimits
 from consentry.core.requests import Parameters
+from consentry.core.usage import UsageThrottle
 from consentry.storage.memory import InMemoryStore
 from tests.factories import MemoryFactory, OAuthFlow, SeededClient, World
 
@@ -184,3 +185,22 @@ async def test_failures_of_unknown_client_ids_are_not_counted(
     for _ in range(3):
         with pytest.raises(InvalidClient):
             await flow.token({"client_id": "unknown", "client_secret": "x"})
+
+
+async def test_a_pair_is_touched_at_most_once_a_minute(
+    store: InMemoryStore, world: World, clock: FixedClock
+) -> None:
+    flow = OAuthFlow(store, clock, world, usage=UsageThrottle(interval=MINUTE))
+    form = {"client_id": world.client.client_id, "client_secret": world.client.client_secret}
+    await authenticate(flow, form)
+    first = clock.now()
+    clock.advance(timedelta(seconds=30))
+    await authenticate(flow, form)
+    async with store.unit_of_work(read_only=True) as uow:
+        stored = await uow.clients.get_by_client_id(world.client.client_id)
+    assert stored is not None and stored.credential.last_used_at == first
+    clock.advance(timedelta(seconds=30))
+    await authenticate(flow, form)
+    async with store.unit_of_work(read_only=True) as uow:
+        stored = await uow.clients.get_by_client_id(world.client.client_id)
+    assert stored is not None and stored.credential.last_used_at == clock.now()
