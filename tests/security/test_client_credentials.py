@@ -221,3 +221,24 @@ async def test_client_credentials_tokens_expire_after_their_lifetime(
     clock.advance(timedelta(seconds=900 + 31))  # past exp and the 30 s leeway
 
     assert await granted_ids(client, token) == 401
+
+
+async def test_a_pair_deleted_on_another_node_stops_authenticating_within_a_second(
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    hasher: SecretHasher,
+    clock: FixedClock,
+    settings: Settings,
+) -> None:
+    """Each node keeps a pair it authenticated for at most a second (storage/sql/client_cache)."""
+    app = await add_cc_app(engine, hasher, clock.now())
+    assert (await client_credentials(client, app)).status_code == 200  # read and kept here
+    async with engine.begin() as conn:  # another node (or an operator) deletes the pair
+        await conn.execute(delete(t.Credential).where(t.Credential.client_id == app.client_id))
+    kept = await client_credentials(client, app)
+    assert kept.status_code == 200  # within the second: a token that is dead on arrival
+    assert await granted_ids(client, kept.json()["access_token"]) == 401
+    clock.advance(timedelta(seconds=1))
+    assert (await client_credentials(client, app)).status_code == 401
+    async with second_node(settings, clock) as other:  # a node that never saw it
+        assert (await client_credentials(other, app)).status_code == 401

@@ -56,6 +56,7 @@ from consentry.portal.service import PortalConfig, build_portal
 from consentry.settings import Settings
 from consentry.storage.portal import PortalUnitOfWork
 from consentry.storage.repositories import UnitOfWork
+from consentry.storage.sql.client_cache import ClientCache
 from consentry.storage.sql.database import open_database
 from consentry.storage.sql.driver import Database
 from consentry.storage.sql.partner import sql_partner_data
@@ -140,6 +141,7 @@ def _templates() -> Jinja2Templates:
 
 
 def build_services(settings: Settings, clock: Clock) -> tuple[Services, Database]:
+    clients = ClientCache(clock)  # the token endpoint's pairs, at most a second old
     database = open_database(
         settings.database_url,
         pool_size=settings.database_pool_size,
@@ -159,10 +161,11 @@ def build_services(settings: Settings, clock: Clock) -> tuple[Services, Database
             autocommit=autocommit,
             relaxed=relaxed,
             standalone_writes=standalone_writes,
+            clients=clients,
         )
 
     def portal_uow_factory(*, read_only: bool = False) -> PortalUnitOfWork:
-        return SqlPortalUnitOfWork(database, read_only=read_only)
+        return SqlPortalUnitOfWork(database, read_only=read_only, clients=clients)
 
     policy = policy_from(settings)
     hasher = hasher_from(settings)

@@ -28,6 +28,7 @@ from consentry.storage.sql.accounts import (
     SqlConsentLinkRepository,
     SqlLoginFailureRepository,
 )
+from consentry.storage.sql.client_cache import ClientCache
 from consentry.storage.sql.driver import (
     Connection,
     Row,
@@ -123,7 +124,10 @@ def _credential(row: Row) -> model.Credential:
 
 
 class SqlAppRepository:
-    def __init__(self, conn: Connection) -> None:
+    """Changes to an app make this node forget its pairs' cached lookups (`ClientCache`)."""
+
+    def __init__(self, conn: Connection, clients: ClientCache | None = None) -> None:
+        self._clients = clients
         self._conn = conn
 
     async def add(self, app: NewApp, now: datetime) -> int:
@@ -153,7 +157,12 @@ class SqlAppRepository:
     async def lock(self, app_id: int, organization_id: int) -> bool:
         return (await self._conn.fetchval(_LOCK_APP, app_id, organization_id)) is not None
 
+    def _forget(self, app_id: int) -> None:
+        if self._clients is not None:
+            self._clients.forget_app(app_id)
+
     async def update(self, app_id: int, changes: AppChanges, now: datetime) -> None:
+        self._forget(app_id)
         scopes = " ".join(changes.scopes) if changes.scopes is not None else None
         await self._conn.execute(
             _UPDATE_APP,
@@ -167,12 +176,14 @@ class SqlAppRepository:
         )
 
     async def set_image(self, app_id: int, image: tuple[bytes, str] | None, now: datetime) -> None:
+        self._forget(app_id)
         content, media_type = image if image else (None, None)
         await self._conn.execute(_SET_IMAGE, app_id, content, media_type, now)
 
 
 class SqlCredentialRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, clients: ClientCache | None = None) -> None:
+        self._clients = clients
         self._conn = conn
 
     async def add(
@@ -187,6 +198,8 @@ class SqlCredentialRepository:
         return [_credential(row) for row in await self._conn.fetch(_LIST_CREDENTIALS, app_id)]
 
     async def delete(self, app_id: int, client_id: str) -> bool:
+        if self._clients is not None:
+            self._clients.forget_app(app_id)
         credential_id = await self._conn.fetchval(_CREDENTIAL_ID, app_id, client_id)
         if credential_id is None:
             return False
@@ -235,8 +248,8 @@ class SqlPortalUnitOfWork(SqlUnitOfWork):
         await super().__aenter__()
         conn = self.connection
         self.accounts = SqlAccountRepository(conn)
-        self.apps = SqlAppRepository(conn)
-        self.credentials = SqlCredentialRepository(conn)
+        self.apps = SqlAppRepository(conn, self._clients)
+        self.credentials = SqlCredentialRepository(conn, self._clients)
         self.redirect_uris = SqlRedirectUriRepository(conn)
         self.api_tokens = SqlApiTokenRepository(conn)
         self.login_failures = SqlLoginFailureRepository(conn)

@@ -26,6 +26,7 @@ from consentry.storage.repositories import (
     WebSessionRepository,
 )
 from consentry.storage.sql.audit import SqlAuditRepository
+from consentry.storage.sql.client_cache import ClientCache
 from consentry.storage.sql.driver import (
     Connection,
     Database,
@@ -120,12 +121,24 @@ def _scopes(value: str) -> tuple[str, ...]:
 
 
 class SqlClientRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, cache: ClientCache | None = None) -> None:
         self._conn = conn
+        self._cache = cache
 
     async def get_by_client_id(
         self, client_id: str, *, with_redirect_uris: bool = True
     ) -> model.Client | None:
+        if with_redirect_uris or self._cache is None:
+            return await self._read(client_id, with_redirect_uris=with_redirect_uris)
+        # The token endpoint's lookup: a pair read less than a second ago (client_cache.py).
+        client = self._cache.get(client_id)
+        if client is None:
+            client = await self._read(client_id, with_redirect_uris=False)
+            if client is not None:
+                self._cache.put(client)
+        return client
+
+    async def _read(self, client_id: str, *, with_redirect_uris: bool) -> model.Client | None:
         rows = await self._conn.fetch(_CLIENT if with_redirect_uris else _CLIENT_ONLY, client_id)
         if not rows:
             return None
@@ -287,6 +300,7 @@ class SqlUnitOfWork:
     commits do not wait for the disk (see the drivers), for counters that may lose a few counts
     in a crash; `standalone_writes` lets a write that is atomic by itself and is the unit of
     work's last write commit on its own (`driver.Sql.standalone`; the token endpoint).
+    `clients`: the node's `ClientCache` for the token endpoint's client lookups.
     """
 
     clients: ClientRepository
@@ -310,8 +324,10 @@ class SqlUnitOfWork:
         autocommit: bool = False,
         relaxed: bool = False,
         standalone_writes: bool = False,
+        clients: ClientCache | None = None,
     ) -> None:
         self._database = database
+        self._clients = clients
         self._read_only = read_only
         self._autocommit = autocommit
         self._relaxed = relaxed
@@ -332,7 +348,7 @@ class SqlUnitOfWork:
             standalone_writes=self._standalone_writes,
         )
         conn = self._lease.connection
-        self.clients = SqlClientRepository(conn)
+        self.clients = SqlClientRepository(conn, self._clients)
         self.users = SqlUserRepository(conn)
         self.pending = SqlPendingAuthorizationRepository(conn)
         self.grants = SqlGrantRepository(conn)
