@@ -8,6 +8,7 @@ import secrets
 import sqlite3
 from pathlib import Path
 
+import asyncpg
 import sqlalchemy
 import uvicorn
 
@@ -118,7 +119,8 @@ class ConsentryTarget:
             "server": f"consentry {consentry.__version__}, uvicorn {uvicorn.__version__}, "
             "uvloop, httptools, 1 worker",
             "database": self._database_description(),
-            "sqlalchemy": sqlalchemy.__version__,
+            "queries": "consentry's query layer on the driver (stdlib sqlite3, asyncpg "
+            f"{asyncpg.__version__}); schema and migrations SQLAlchemy {sqlalchemy.__version__}",
             "authorization_code_ttl_seconds": str(CODE_TTL_SECONDS),
         }
 
