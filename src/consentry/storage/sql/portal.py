@@ -32,11 +32,10 @@ from consentry.storage.sql.client_cache import ClientCache
 from consentry.storage.sql.driver import (
     Connection,
     Row,
-    read_optional_time,
     read_time,
     sql,
 )
-from consentry.storage.sql.repositories import SqlUnitOfWork
+from consentry.storage.sql.repositories import SqlUnitOfWork, credential_from_row
 
 _APP_SELECT = (
     "SELECT a.id, a.organization_id, a.name, a.description, a.service, a.auth_method,"
@@ -111,18 +110,6 @@ def _app(row: Row) -> model.App:
     )
 
 
-def _credential(row: Row) -> model.Credential:
-    return model.Credential(
-        id=row["id"],
-        app_id=row["app_id"],
-        client_id=row["client_id"],
-        secret_hash=bytes(row["secret_hash"]),
-        label=row["label"],
-        created_at=read_time(row["created_at"]),
-        last_used_at=read_optional_time(row["last_used_at"]),
-    )
-
-
 class SqlAppRepository:
     """Changes to an app make this node forget its pairs' cached lookups (`ClientCache`)."""
 
@@ -192,10 +179,12 @@ class SqlCredentialRepository:
         row = await self._conn.fetchrow(_ADD_CREDENTIAL, app_id, client_id, secret_hash, label, now)
         if row is None:
             raise RuntimeError("the credential INSERT returned no row")
-        return _credential(row)
+        return credential_from_row(row)
 
     async def list(self, app_id: int) -> list[model.Credential]:
-        return [_credential(row) for row in await self._conn.fetch(_LIST_CREDENTIALS, app_id)]
+        return [
+            credential_from_row(row) for row in await self._conn.fetch(_LIST_CREDENTIALS, app_id)
+        ]
 
     async def delete(self, app_id: int, client_id: str) -> bool:
         if self._clients is not None:

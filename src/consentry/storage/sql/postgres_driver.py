@@ -127,12 +127,6 @@ class PostgresLease:
         self._raw = raw
         self.connection = connection
 
-    async def commit(self) -> None:
-        await self.connection.commit()
-
-    async def rollback(self) -> None:
-        await self.connection.rollback()
-
     async def release(self) -> None:
         raw = self._raw
         try:

@@ -120,6 +120,18 @@ def _scopes(value: str) -> tuple[str, ...]:
     return tuple(value.split())
 
 
+def credential_from_row(row: Row) -> model.Credential:
+    return model.Credential(
+        id=row["id"],
+        app_id=row["app_id"],
+        client_id=row["client_id"],
+        secret_hash=bytes(row["secret_hash"]),
+        label=row["label"],
+        created_at=read_time(row["created_at"]),
+        last_used_at=read_optional_time(row["last_used_at"]),
+    )
+
+
 class SqlClientRepository:
     def __init__(self, conn: Connection, cache: ClientCache | None = None) -> None:
         self._conn = conn
@@ -156,15 +168,7 @@ class SqlClientRepository:
             activated=bool(row["activated"]),
             has_image=bool(row["has_image"]),
         )
-        credential = model.Credential(
-            id=row["id"],
-            app_id=row["app_id"],
-            client_id=row["client_id"],
-            secret_hash=bytes(row["secret_hash"]),
-            label=row["label"],
-            created_at=read_time(row["created_at"]),
-            last_used_at=read_optional_time(row["last_used_at"]),
-        )
+        credential = credential_from_row(row)
         uris = (
             frozenset(r["uri"] for r in rows if r["uri"] is not None)
             if with_redirect_uris
@@ -374,8 +378,8 @@ class SqlUnitOfWork:
         self._lease = None
         try:
             if exc_type is None:
-                await lease.commit()
+                await lease.connection.commit()
             else:
-                await lease.rollback()
+                await lease.connection.rollback()
         finally:
             await lease.release()

@@ -152,12 +152,6 @@ class SqliteLease:
         self._relaxed = relaxed
         self.connection = connection
 
-    async def commit(self) -> None:
-        await self.connection.commit()
-
-    async def rollback(self) -> None:
-        await self.connection.rollback()
-
     async def release(self) -> None:
         await self.connection.rollback()  # a no-op unless the unit of work forgot to finish
         self._database.give_back(self._raw, self._relaxed)
