@@ -29,13 +29,14 @@ from consentry.storage.sql.accounts import (
     SqlLoginFailureRepository,
 )
 from consentry.storage.sql.client_cache import ClientCache
+from consentry.storage.sql.clients import credential_from_row
 from consentry.storage.sql.driver import (
     Connection,
     Row,
     read_time,
     sql,
 )
-from consentry.storage.sql.repositories import SqlUnitOfWork, credential_from_row
+from consentry.storage.sql.repositories import SqlUnitOfWork
 
 _APP_SELECT = (
     "SELECT a.id, a.organization_id, a.name, a.description, a.service, a.auth_method,"
