@@ -8,10 +8,11 @@ from datetime import timedelta
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine as create_sync_engine
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consentry.clock import FixedClock
+from consentry.core.model import Advertiser
 from consentry.storage import migrate
 from consentry.storage.sql import tables as t
 from consentry.storage.sql.driver import Database
@@ -89,20 +90,89 @@ async def test_demo_partner_data_is_deterministic_and_large_enough_to_page(
     assert first.campaigns.keys() == second.campaigns.keys() == set(advertisers.values())
 
 
-async def test_counter_hits_are_atomic_under_concurrency(database: Database) -> None:
+async def test_counter_hits_are_atomic_under_concurrency(database: Database, demo: Demo) -> None:
     async def one_hit() -> int:
         async with SqlUnitOfWork(database) as uow:
-            return await SqlRateLimitRepository(uow.connection).hit("app:1", 600)
+            counters = SqlRateLimitRepository(uow.connection)
+            admission = await counters.admit_app("app:1", 600, demo.client_id, "jti-1")
+            assert admission is not None
+            return admission.count
 
     counts = await asyncio.gather(*(one_hit() for _ in range(20)))
     assert sorted(counts) == list(range(1, 21))  # no lost update, no duplicate count
 
 
-async def test_purge_forgets_only_old_windows(engine: AsyncEngine, database: Database) -> None:
+async def counter_rows(engine: AsyncEngine) -> dict[str, int]:
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(t.RateLimitCounter.key, t.RateLimitCounter.count))).all()
+    return {str(key): int(count) for key, count in rows}
+
+
+async def test_admission_counts_live_calls_only_and_names_the_granted_advertisers(
+    engine: AsyncEngine, database: Database, demo: Demo, clock: FixedClock
+) -> None:
+    lumiere, azur = demo.advertiser("Maison Lumière"), demo.advertiser("Nordic Outdoor Supply")
+    grant_id = "grant-admission"  # app-level (no credential): client-credentials tokens see it
+    async with engine.begin() as conn:
+        await conn.execute(
+            insert(t.Grant).values(
+                id=grant_id,
+                user_id=demo.app.customer_id,
+                app_id=demo.app.app_id,
+                credential_id=None,
+                scopes="marketing_solutions_analytics_read",
+                created_at=clock.now(),
+            )
+        )
+        await conn.execute(
+            insert(t.GrantAdvertiser),
+            [{"grant_id": grant_id, "advertiser_id": a} for a in (lumiere, azur)],
+        )
+    async with SqlUnitOfWork(database) as uow:
+        counters = SqlRateLimitRepository(uow.connection)
+        first = await counters.admit_grant("jti:a", 600, grant_id, "a")
+        second = await counters.admit_grant("jti:a", 600, grant_id, "a")
+        app_level = await counters.admit_app("app:x", 600, demo.client_id, "b")
+        unknown_pair = await counters.admit_app("app:y", 600, "no-such-client", "c")
+        unknown_grant = await counters.admit_grant("jti:d", 600, "no-such-grant", "d")
+    assert first is not None and second is not None and app_level is not None
+    assert (first.count, second.count) == (1, 2)
+    assert sorted(first.advertisers, key=lambda a: a.id) == sorted(
+        [Advertiser(lumiere, "Maison Lumière"), Advertiser(azur, "Nordic Outdoor Supply")],
+        key=lambda a: a.id,
+    )
+    assert set(app_level.advertisers) == set(first.advertisers)  # an app-level grant
+    assert unknown_pair is None and unknown_grant is None
+    assert await counter_rows(engine) == {"jti:a": 2, "app:x": 1}
+
+    async with engine.begin() as conn:
+        await conn.execute(
+            insert(t.RevokedAccessToken).values(
+                jti="a", expires_at=clock.now() + timedelta(hours=1)
+            )
+        )
+        await conn.execute(
+            t.GrantAdvertiser.__table__.update()
+            .where(t.GrantAdvertiser.advertiser_id == azur)
+            .values(revoked_at=clock.now())
+        )
+    async with SqlUnitOfWork(database) as uow:
+        counters = SqlRateLimitRepository(uow.connection)
+        revoked_token = await counters.admit_grant("jti:a", 600, grant_id, "a")
+        other_token = await counters.admit_grant("jti:e", 600, grant_id, "e")
+    assert revoked_token is None  # RFC 7009: and it spent nothing
+    assert other_token is not None
+    assert other_token.advertisers == (Advertiser(lumiere, "Maison Lumière"),)
+    assert await counter_rows(engine) == {"jti:a": 2, "app:x": 1, "jti:e": 1}
+
+
+async def test_purge_forgets_only_old_windows(
+    engine: AsyncEngine, database: Database, demo: Demo
+) -> None:
     async with SqlUnitOfWork(database) as uow:
         counters = SqlRateLimitRepository(uow.connection)
         for start in (0, 60, 120, 180):
-            await counters.hit("jti:x", start)
+            await counters.admit_app("jti:x", start, demo.client_id, "x")
         await counters.purge(before=120)
     async with engine.connect() as conn:
         kept = list(await conn.scalars(select(t.RateLimitCounter.window_start)))

@@ -83,6 +83,27 @@ async def test_refused_calls_count_and_carry_the_headers(
     assert missing.status_code == 404 and missing.headers["x-ratelimit-remaining"] == "33"
 
 
+async def test_a_revoked_token_is_refused_without_spending_any_budget(
+    client: httpx.AsyncClient, demo_token: Caller, demo: Demo, engine: AsyncEngine
+) -> None:
+    assert (await client.get(ME, headers=demo_token.headers)).status_code == 200
+    revoked = await client.post(
+        "/oauth2/revoke",
+        data={
+            "token": demo_token.access_token,
+            "client_id": demo.client_id,
+            "client_secret": demo.client_secret,
+        },
+    )
+    assert revoked.status_code == 200
+    for _ in range(3):
+        refused = await client.get(ME, headers=demo_token.headers)
+        assert refused.status_code == 401 and "x-ratelimit-remaining" not in refused.headers
+    async with engine.connect() as conn:
+        counts = list(await conn.scalars(select(t.RateLimitCounter.count)))
+    assert counts == [1]  # the call before the revocation, and nothing since
+
+
 @pytest.fixture
 async def nodes(settings: Settings, clock: FixedClock) -> AsyncIterator[list[httpx.AsyncClient]]:
     """Two consentry nodes on the same database (per-app limit lowered to 5 calls a minute)."""

@@ -1,10 +1,11 @@
 """What every partner-API call goes through: version, bearer token, rate limit, scope, advertisers.
 
-`partner_call` runs the gate and, in order: verifies the token and its grant (guard.py), counts
-the call (rate_limit.py), checks the scope (Manage implies Read), and hands the handler its
-granted advertisers and the partner repositories. The count commits at once, so refused calls
-(403/404/429) count against the limit. A changing call (not GET) runs in a unit of work of its
-own: a refusal there still commits what was done, any other exception rolls back.
+`partner_call` runs the gate and, in order: verifies the token, then checks its grant and counts
+the call in one statement (guard.py, rate_limit.py), checks the scope (Manage implies Read), and
+hands the handler its granted advertisers and the partner repositories. The count commits at
+once, so refused calls (403/404/429) count against the limit; a revoked token counts nothing.
+A changing call (not GET) runs in a unit of work of its own: a refusal there still commits what
+was done, any other exception rolls back.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from fastapi import Depends, Request
 from consentry.core.errors import InsufficientScope, OAuthError, TooManyRequests
 from consentry.core.scopes import Service, satisfies
 from consentry.partner_api.errors import InvalidRequestBody, PartnerApiError, ResourceNotFound
-from consentry.partner_api.guard import GrantedAccess, authorize
+from consentry.partner_api.guard import GrantedAccess, admit
 from consentry.partner_api.headers import add_partner_headers
 from consentry.partner_api.rate_limit import RateLimiter
 from consentry.partner_api.versions import VersionPolicy
@@ -80,7 +81,7 @@ class PartnerCall:
 
     @property
     def advertiser_ids(self) -> tuple[int, ...]:
-        return tuple(self.access.advertiser_ids)
+        return self.access.advertiser_ids
 
     def advertisers_in(self, requested: Iterable[str] | None) -> tuple[int, ...]:
         """The requested advertisers (all granted ones when None); 403 for any not granted."""
@@ -131,8 +132,8 @@ async def partner_call(
     access: GrantedAccess | None = None
     async with services.uow(autocommit=True, relaxed=True) as gate:
         try:
-            access = await authorize(request, services, gate)
-            state = await partner.limiter.hit(partner.data(gate).rate_limits, access.claims)
+            data = partner.data(gate)
+            access, state = await admit(request, services, data.rate_limits, partner.limiter)
             add_partner_headers(request, state.headers())
             if state.exceeded:
                 add_partner_headers(request, {"Retry-After": str(state.retry_after)})
@@ -142,7 +143,7 @@ async def partner_call(
             refusal = error  # a decided refusal: answered after the gate (the count stays)
         else:
             if request.method in _SAFE_METHODS:
-                yield PartnerCall(access=access, uow=gate, data=partner.data(gate))
+                yield PartnerCall(access=access, uow=gate, data=data)
     if refusal is not None:
         raise refusal
     if access is None or request.method in _SAFE_METHODS:

@@ -1,10 +1,12 @@
-"""Bearer-token checks for the partner API (RFC 6750): verify the JWT locally, then its grant.
+"""Bearer-token checks for the partner API (RFC 6750): verify the JWT locally, then admit the call.
 
-The signature, issuer and expiry are checked without the database; one indexed query
-(`core.access.live_advertisers`) confirms that neither the grant nor the token (RFC 7009) was
-revoked and which advertisers are still granted: the token's list ∩ the grant's current one. For
-client-credentials tokens (`gid = app:<id>`) that is the app's current app-level grants. Nothing
-is cached, so a revocation applies to the next call on every node.
+The signature, issuer and expiry are checked without the database (a token verified once is
+remembered: `keys/verified_tokens.py`). Then one statement (`RateLimitRepository.admit_*`)
+confirms that neither the grant nor the token (RFC 7009) was revoked, counts the call against
+its caller's rate limit and returns the advertisers still granted, with their names: the token's
+list ∩ the grant's current one. For client-credentials tokens (`gid = app:<id>`) that is the
+app's current app-level grants. Nothing is cached, so a revocation applies to the next call on
+every node.
 """
 
 from __future__ import annotations
@@ -13,18 +15,19 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from consentry.core.access import live_advertisers
-from consentry.core.errors import InsufficientScope, InvalidToken
-from consentry.core.model import AccessTokenClaims
-from consentry.core.scopes import satisfies
-from consentry.storage.repositories import UnitOfWork
+from consentry.core.access import is_app_grant
+from consentry.core.errors import InvalidToken
+from consentry.core.model import AccessTokenClaims, Advertiser
+from consentry.partner_api.rate_limit import RateLimiter, RateLimitState
+from consentry.storage.partner import RateLimitRepository
 from consentry.web.services import Services
 
 
 @dataclass(frozen=True, slots=True)
 class GrantedAccess:
     claims: AccessTokenClaims
-    advertiser_ids: tuple[int, ...]  # granted to the token and still granted now
+    advertisers: tuple[Advertiser, ...]  # granted to the token and still granted now
+    advertiser_ids: tuple[int, ...]  # theirs, in the token's order
 
 
 def bearer_token(request: Request) -> str:
@@ -38,11 +41,24 @@ def bearer_token(request: Request) -> str:
     return token
 
 
-async def authorize(
-    request: Request, services: Services, uow: UnitOfWork, required_scope: str | None = None
-) -> GrantedAccess:
+async def admit(
+    request: Request, services: Services, counters: RateLimitRepository, limiter: RateLimiter
+) -> tuple[GrantedAccess, RateLimitState]:
+    """The verified caller and where it stands: InvalidToken (nothing counted) when revoked."""
     claims = await services.keyring.verify(bearer_token(request))
-    advertisers = await live_advertisers(uow, claims)
-    if required_scope is not None and not satisfies(claims.scopes, required_scope):
-        raise InsufficientScope(f"This call needs the {required_scope} scope.")
-    return GrantedAccess(claims=claims, advertiser_ids=advertisers)
+    window = limiter.window(claims)
+    if is_app_grant(claims.grant_id):
+        admission = await counters.admit_app(
+            window.key, window.start, claims.client_id, claims.token_id
+        )
+    else:
+        admission = await counters.admit_grant(
+            window.key, window.start, claims.grant_id, claims.token_id
+        )
+    if admission is None:
+        raise InvalidToken("The access token was revoked.")
+    still = {advertiser.id: advertiser for advertiser in admission.advertisers}
+    granted = tuple(still[a] for a in claims.advertiser_ids if a in still)
+    state = await limiter.counted(counters, window, admission.count)
+    access = GrantedAccess(claims, granted, tuple(a.id for a in granted))
+    return access, state

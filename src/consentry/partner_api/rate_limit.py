@@ -49,6 +49,20 @@ class RateLimitState:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The counter a call goes to: its key and limit, the window it falls in, and now."""
+
+    key: str
+    limit: int
+    start: int  # epoch seconds
+    end: int
+    now: int
+
+    def state(self, count: int) -> RateLimitState:
+        return RateLimitState(limit=self.limit, count=count, reset=self.end, now=self.now)
+
+
 def bucket(policy: RateLimitPolicy, claims: AccessTokenClaims) -> tuple[str, int]:
     """The counter key and limit of the caller: the app, or this one access token."""
     if claims.grant_id.startswith(APP_GRANT_PREFIX):
@@ -57,10 +71,11 @@ def bucket(policy: RateLimitPolicy, claims: AccessTokenClaims) -> tuple[str, int
 
 
 class RateLimiter:
-    """Counts one call per request: one statement, plus a bounded purge once per new window.
+    """Says which counter a call goes to; after each count, purges old windows once per window.
 
-    The purge runs at most once per window in a process (each node purges on its own; purging
-    is idempotent), not on every caller's first call of a window.
+    The count itself is part of the call's admission (one statement: `guard.admit`). The purge
+    runs at most once per window in a process (each node purges on its own; purging is
+    idempotent), not on every caller's first call of a window.
     """
 
     def __init__(self, policy: RateLimitPolicy, clock: Clock) -> None:
@@ -68,14 +83,19 @@ class RateLimiter:
         self._clock = clock
         self._purged_window: int | None = None
 
-    async def hit(self, counters: RateLimitRepository, claims: AccessTokenClaims) -> RateLimitState:
+    def window(self, claims: AccessTokenClaims) -> Window:
         key, limit = bucket(self._policy, claims)
-        window = self._policy.window_seconds
+        length = self._policy.window_seconds
         now = int(self._clock.now().timestamp())
-        start = now - now % window
-        count = await counters.hit(key, start)
-        if count == 1 and self._purged_window != start:
+        start = now - now % length
+        return Window(key=key, limit=limit, start=start, end=start + length, now=now)
+
+    async def counted(
+        self, counters: RateLimitRepository, window: Window, count: int
+    ) -> RateLimitState:
+        """Where the caller stands after its call was counted as the `count`th of `window`."""
+        if count == 1 and self._purged_window != window.start:
             # A first call in a window this process has not purged for: forget old windows.
-            self._purged_window = start
-            await counters.purge(before=start - window)
-        return RateLimitState(limit=limit, count=count, reset=start + window, now=now)
+            self._purged_window = window.start
+            await counters.purge(before=window.start - (window.end - window.start))
+        return window.state(count)

@@ -36,8 +36,9 @@ router = APIRouter(prefix="/{version}", dependencies=[Depends(check_version)])
 )
 async def my_advertisers(request: Request, services: ServicesDep, partner: PartnerDep) -> Response:
     # Served by the hot lane (web/hot_lane.py): answers a Response, the body an `AdvertiserList`.
+    # The advertisers' names come with the call's admission (partner_api/guard.py).
     async with partner_call(request, services, partner, None) as call:
-        advertisers = await call.uow.users.advertisers(call.advertiser_ids)
+        advertisers = sorted(call.access.advertisers, key=lambda advertiser: advertiser.id)
     data = [
         {"type": "advertiser", "id": str(a.id), "attributes": {"advertiserName": a.name}}
         for a in advertisers

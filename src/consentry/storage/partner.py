@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
+from consentry.core.model import Advertiser
 from consentry.storage.repositories import UnitOfWork
 
 T = TypeVar("T")
@@ -247,13 +248,36 @@ class RetailCampaignRepository(Protocol):
     ) -> None: ...
 
 
-class RateLimitRepository(Protocol):
-    async def hit(self, key: str, window_start: int) -> int:
-        """Count one call of `key` in the window starting at `window_start` (epoch seconds).
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """A partner-API call counted against its caller's window, with what its grant still grants.
 
-        One atomic statement; returns the count including this call, so two nodes counting at
-        the same moment both see the right total.
+    `advertisers` are the grant's (or, for a client-credentials token, the app-level grants')
+    advertisers that are still granted, with their names, in no particular order.
+    """
+
+    count: int  # this call's number in its window
+    advertisers: tuple[Advertiser, ...]
+
+
+class RateLimitRepository(Protocol):
+    """The shared counters of the partner API's rate limits, and the per-call admission."""
+
+    async def admit_grant(
+        self, key: str, window_start: int, grant_id: str, token_id: str
+    ) -> Admission | None:
+        """Count a call of an authorization-code token, if its grant and the token are live.
+
+        One atomic statement: the count of `key` in the window starting at `window_start`
+        (epoch seconds) goes up by one only when the grant is not revoked and the access token
+        `token_id` was not revoked (RFC 7009). None, counting nothing, when either was.
         """
+        ...
+
+    async def admit_app(
+        self, key: str, window_start: int, client_id: str, token_id: str
+    ) -> Admission | None:
+        """The same for a client-credentials token: live while its client id (pair) exists."""
         ...
 
     async def purge(self, before: int) -> None:
