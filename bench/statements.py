@@ -24,7 +24,6 @@ import httpx
 from bench.consentry_data import Minter, World, migrate_database, seed, settings_for
 from bench.scenarios import API_PATH
 from consentry.settings import Settings
-from consentry.storage.sql import sqlite_driver
 from consentry.web.app import create_app
 
 WARM = 30
@@ -83,7 +82,7 @@ async def _measure(settings: Settings, world: World, requests: int) -> list[dict
             return super().execute(sql, parameters)
 
     connect = sqlite3.connect
-    sqlite_driver.sqlite3.connect = functools.partial(connect, factory=CountingConnection)  # type: ignore[assignment]
+    sqlite3.connect = functools.partial(connect, factory=CountingConnection)  # type: ignore[assignment]
     rows = []
     transport = httpx.ASGITransport(app=app)
     async with (

@@ -21,7 +21,10 @@ CODE_TTL_SECONDS = 3600
 
 
 class Target(Protocol):
-    name: str  # e.g. "consentry-sqlite"
+    @property
+    def name(self) -> str:  # e.g. "consentry-sqlite"
+        ...
+
     title: str
     pid: int  # the server process once started (taskset execs it: same process)
     scenarios: tuple[Scenario, ...]

@@ -3,6 +3,8 @@
 The JWT's signature and expiry are checked without the database; this adds one indexed query so
 that a revoked grant, a revoked advertiser or a revoked token (RFC 7009) stops working at once on
 every node. A token never gains advertisers: the answer is the token's list ∩ what is still granted.
+Introspection asks here; the partner API makes the same check in the statement that counts its
+call (`partner_api/guard.py`).
 """
 
 from __future__ import annotations

@@ -168,7 +168,11 @@ class ConsentRepository(Protocol):
 
 
 class TokenStateRepository(Protocol):
-    """The per-request check behind the partner API and introspection: one indexed query."""
+    """The token check behind introspection: one indexed query.
+
+    The partner API makes the same check inside the statement that counts its call
+    (`storage.partner.RateLimitRepository.admit_grant` / `admit_app`).
+    """
 
     async def live_advertisers(self, grant_id: str, token_id: str) -> tuple[int, ...] | None:
         """The grant's still-granted advertisers; None if the grant or the token is revoked."""
