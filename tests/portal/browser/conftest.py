@@ -39,6 +39,9 @@ CHROMIUM_ARGS = [
 ROOT = Path(__file__).resolve().parents[3]
 ARTIFACTS = ROOT / "test-artifacts"
 DOCS_IMAGES = ROOT / "docs" / "images"
+# The portal's screenshot in the docs is rewritten only when asked (it changes on every run):
+# CONSENTRY_UPDATE_SCREENSHOTS=1 make test. Otherwise it goes to test-artifacts/.
+SCREENSHOTS = DOCS_IMAGES if os.environ.get("CONSENTRY_UPDATE_SCREENSHOTS") == "1" else ARTIFACTS
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 PHONE: ViewportSize = {"width": 375, "height": 812}
 

@@ -16,7 +16,7 @@ import pytest
 from playwright.async_api import Page, Route, expect
 
 from consentry.portal.credentials import MAX_REDIRECT_URIS
-from tests.portal.browser.conftest import DOCS_IMAGES, PHONE, Browsers, Portal
+from tests.portal.browser.conftest import PHONE, SCREENSHOTS, Browsers, Portal
 from tests.portal.conftest import PASSWORD, image_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
@@ -100,8 +100,8 @@ async def test_from_sign_up_to_a_consent_flow_with_the_new_credentials(
     await dev.click("#build-link")
     link = (await dev.locator("#built-link").inner_text()).strip()
     assert link.startswith(portal.url + "/request?response_type=code&client_id=" + client_id)
-    DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
-    await dev.screenshot(path=DOCS_IMAGES / "portal-app.png", full_page=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await dev.screenshot(path=SCREENSHOTS / "portal-app.png", full_page=True)
 
     # A customer opens the link, signs in and approves; the callback is intercepted.
     customer = await browsers.new_tab()
