@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from consentry.clock import Clock
+from consentry.core.access import is_app_grant
 from consentry.core.model import AccessTokenClaims
 from consentry.storage.partner import RateLimitRepository
 
 WINDOW_SECONDS = 60
-APP_GRANT_PREFIX = "app:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +65,7 @@ class Window:
 
 def bucket(policy: RateLimitPolicy, claims: AccessTokenClaims) -> tuple[str, int]:
     """The counter key and limit of the caller: the app, or this one access token."""
-    if claims.grant_id.startswith(APP_GRANT_PREFIX):
+    if is_app_grant(claims.grant_id):
         return claims.grant_id, policy.per_app
     return f"jti:{claims.token_id}", policy.per_token
 
