@@ -15,8 +15,8 @@ from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consentry.core.model import AuthorizationCode, Grant, RefreshToken
-from consentry.storage.repositories import UnitOfWork
-from consentry.storage.sql import tables
+from consentry.core.ports.unit_of_work import UnitOfWork
+from consentry.storage.sql import schema as tables
 
 
 class Collected:

@@ -31,7 +31,7 @@ from consentry.core.scopes import MARKETING_SOLUTIONS, Level, scopes_for
 from consentry.core.tokens import TokenIssuer
 from consentry.settings import Settings
 from consentry.storage import migrate
-from consentry.storage.sql import tables
+from consentry.storage.sql import schema as tables
 from consentry.storage.sql.demo_data import (
     ADVERTISERS,
     DEMO_REDIRECT_URI,

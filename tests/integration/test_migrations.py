@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, inspect
 
 from consentry.storage import migrate
 from consentry.storage.sql.engine import sync_url
-from consentry.storage.sql.tables import Base
+from consentry.storage.sql.schema import Base
 from tests.support.postgres import PostgresServer
 
 _counter = itertools.count()

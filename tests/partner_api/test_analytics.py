@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consentry.partner_api.marketing.report import build_report
-from consentry.storage.partner import StatRow
-from consentry.storage.sql import tables as t
+from consentry.core.ports.partner import StatRow
+from consentry.storage.sql import schema as t
 from tests.conftest import Demo
 from tests.partner_api.conftest import Caller
 from tests.partner_api.test_errors import assert_criteo_error

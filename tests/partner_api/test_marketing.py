@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from consentry.storage.sql import tables as t
+from consentry.storage.sql import schema as t
 from consentry.storage.sql.partner_demo import PartnerSeed
 from tests.conftest import Demo
 from tests.partner_api.conftest import Caller

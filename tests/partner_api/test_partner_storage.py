@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from consentry.clock import FixedClock
 from consentry.core.model import Advertiser
 from consentry.storage import migrate
-from consentry.storage.sql import tables as t
+from consentry.storage.sql import schema as t
 from consentry.storage.sql.driver import Database
 from consentry.storage.sql.engine import sync_url
 from consentry.storage.sql.partner_demo import DAYS, RETAILERS, seed_partner_data

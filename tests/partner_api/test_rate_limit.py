@@ -20,7 +20,7 @@ from consentry.core.model import AccessTokenClaims, AuthMethod
 from consentry.core.scopes import MARKETING_SOLUTIONS
 from consentry.partner_api.rate_limit import RateLimitPolicy, RateLimitState, bucket
 from consentry.settings import Settings
-from consentry.storage.sql import tables as t
+from consentry.storage.sql import schema as t
 from consentry.web.app import create_app
 from tests.conftest import ISSUER, Demo
 from tests.partner_api.conftest import Caller, consent

@@ -18,7 +18,7 @@ from PIL import Image
 
 from consentry.portal.accounts import Developer, SignUpForm
 from consentry.portal.apps import AppForm
-from consentry.storage.portal import PortalUnitOfWork
+from consentry.core.ports.unit_of_work import PortalUnitOfWork
 from consentry.storage.sql.demo_data import DEVELOPER_EMAIL
 from consentry.web.services import Services
 from tests.conftest import Demo

@@ -16,7 +16,7 @@ from consentry.core.authorize import UNKNOWN_CLIENT
 from consentry.portal.accounts import Developer
 from consentry.portal.apps import AppForm
 from consentry.portal.errors import ConsentLinkInvalid, InvalidInput
-from consentry.storage.sql import tables as t
+from consentry.storage.sql import schema as t
 from consentry.web.services import Services
 from tests.conftest import CLIENT_REDIRECT_URI, Demo
 from tests.portal.conftest import create_app, csrf_of, unit

@@ -20,7 +20,7 @@ from consentry.core.audit import AuditKind, StoredAuditEvent
 from consentry.core.hashing import SecretHasher, new_identifier
 from consentry.core.model import AuthMethod
 from consentry.settings import Settings
-from consentry.storage.sql import tables as t
+from consentry.storage.sql import schema as t
 from consentry.web.app import create_app, hasher_from
 from tests.conftest import CLIENT_REDIRECT_URI, ISSUER, Demo
 from tests.support.flow import bearer, exchange_code, obtain_code

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consentry.clock import FixedClock
 from consentry.settings import Settings
-from consentry.storage.sql import tables as t
+from consentry.storage.sql import schema as t
 from tests.conftest import Demo
 from tests.security.conftest import Issued, second_node
 

@@ -17,7 +17,7 @@ from consentry.core.audit import AuditKind
 from consentry.core.hashing import SecretHasher
 from consentry.passwords import hash_password
 from consentry.settings import Settings
-from consentry.storage.sql import tables as t
+from consentry.storage.sql import schema as t
 from tests.conftest import CLIENT_REDIRECT_URI, ISSUER, Demo
 from tests.security.conftest import (
     Issued,

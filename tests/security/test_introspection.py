@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consentry.clock import FixedClock
 from consentry.core.hashing import SecretHasher
-from consentry.storage.sql import tables as t
+from consentry.storage.sql import schema as t
 from tests.conftest import ISSUER, Demo
 from tests.security.conftest import (
     Issued,

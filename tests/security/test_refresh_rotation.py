@@ -17,7 +17,7 @@ from consentry.clock import FixedClock
 from consentry.core.audit import AuditKind
 from consentry.core.hashing import SecretHasher
 from consentry.settings import Settings
-from consentry.storage.sql import tables as t
+from consentry.storage.sql import schema as t
 from consentry.web.app import successor_sealer_from
 from tests.conftest import Demo
 from tests.security.conftest import Issued, audit_events, granted_ids, second_node

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from consentry.core.hashing import SecretHasher
 from consentry.core.model import AuthMethod
 from consentry.core.scopes import MARKETING_SOLUTIONS, Level, scopes_for
-from consentry.storage.sql import tables as t
+from consentry.storage.sql import schema as t
 from consentry.storage.sql.demo_data import add_credential
 
 

@@ -18,7 +18,7 @@ from consentry.core.audit import (
     record,
 )
 from consentry.core.model import User
-from consentry.storage.repositories import UnitOfWork
+from consentry.core.ports.unit_of_work import UnitOfWork
 
 PAGE = 500
 

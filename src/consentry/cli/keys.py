@@ -15,7 +15,8 @@ import typer
 from consentry.clock import Clock, SystemClock
 from consentry.keys.rotation import retire_after, retire_expired, rotate
 from consentry.settings import Settings
-from consentry.storage.repositories import StoredSigningKey, UnitOfWork
+from consentry.core.ports.keys import StoredSigningKey
+from consentry.core.ports.unit_of_work import UnitOfWork
 from consentry.storage.sql.database import open_database
 from consentry.storage.sql.repositories import SqlUnitOfWork
 from consentry.web.app import policy_from, sealer_from

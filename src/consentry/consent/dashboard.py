@@ -13,7 +13,8 @@ from consentry.clock import Clock
 from consentry.core.audit import AuditKind, record
 from consentry.core.model import Grant, User
 from consentry.core.scopes import SERVICES, ScopeDescription, describe
-from consentry.storage.repositories import GrantSummary, UnitOfWork
+from consentry.core.ports.grants import GrantSummary
+from consentry.core.ports.unit_of_work import UnitOfWork
 
 
 class GrantNotFound(Exception):

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from consentry.consent.dashboard import GrantNotFound
 from consentry.consent.login_routes import login_url
 from consentry.core.model import User
-from consentry.storage.repositories import UnitOfWork
+from consentry.core.ports.unit_of_work import UnitOfWork
 from consentry.web.deps import ServicesDep
 from consentry.web.errors import NO_STORE, render_error_page
 from consentry.web.forms import parse_form_pairs

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from consentry.core.model import User
 from consentry.passwords import verify_password
-from consentry.storage.repositories import UnitOfWork
+from consentry.core.ports.unit_of_work import UnitOfWork
 
 MAX_PASSWORD_LENGTH = 1024
 

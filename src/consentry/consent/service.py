@@ -20,7 +20,7 @@ from consentry.core.model import (
     User,
 )
 from consentry.core.scopes import SERVICES, ScopeDescription, describe
-from consentry.storage.repositories import UnitOfWork
+from consentry.core.ports.unit_of_work import UnitOfWork
 
 
 class ConsentError(Exception):

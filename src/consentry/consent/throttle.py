@@ -15,7 +15,7 @@ from consentry.clock import Clock
 from consentry.consent.login import authenticate
 from consentry.core.hashing import SecretHasher
 from consentry.core.model import User
-from consentry.storage.portal import PortalUnitOfWork
+from consentry.core.ports.unit_of_work import PortalUnitOfWork
 
 
 class LoginThrottled(Exception):

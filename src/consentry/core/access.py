@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from consentry.core.errors import InvalidToken
 from consentry.core.model import AccessTokenClaims
-from consentry.storage.repositories import UnitOfWork
+from consentry.core.ports.unit_of_work import UnitOfWork
 
 # Client-credentials tokens carry `gid = "app:<app_id>"`: they stand for all app-level grants.
 APP_GRANT_PREFIX = "app:"

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from consentry.storage.repositories import UnitOfWork
+    from consentry.core.ports.unit_of_work import UnitOfWork
 
 GENESIS_HASH = "0" * 64
 

@@ -31,7 +31,7 @@ from consentry.core.model import (
 from consentry.core.policy import TokenPolicy
 from consentry.core.redirect_uris import is_registered
 from consentry.core.requests import Parameters
-from consentry.storage.repositories import UnitOfWork
+from consentry.core.ports.unit_of_work import UnitOfWork
 
 UNKNOWN_CLIENT = "client_id does not match any published API app"
 

@@ -15,7 +15,7 @@ from consentry.core.model import Client
 from consentry.core.requests import Parameters
 from consentry.core.revocation import looks_like_jwt
 from consentry.core.tokens import AccessTokenVerifier
-from consentry.storage.repositories import UnitOfWork
+from consentry.core.ports.unit_of_work import UnitOfWork
 
 INACTIVE: dict[str, object] = {"active": False}
 

@@ -17,7 +17,7 @@ from consentry.core.hashing import SecretHasher
 from consentry.core.model import Client
 from consentry.core.requests import Parameters
 from consentry.core.tokens import AccessTokenVerifier
-from consentry.storage.repositories import UnitOfWork
+from consentry.core.ports.unit_of_work import UnitOfWork
 
 NOT_YOURS = "The token was not issued to this client."
 

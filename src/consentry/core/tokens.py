@@ -16,7 +16,7 @@ from consentry.core.hashing import SecretHasher, new_identifier, new_secret
 from consentry.core.model import AccessTokenClaims, Client, Grant, RefreshToken, TokenResponse
 from consentry.core.policy import TokenPolicy
 from consentry.core.usage import UsageThrottle, always
-from consentry.storage.repositories import UnitOfWork
+from consentry.core.ports.unit_of_work import UnitOfWork
 
 
 class AccessTokenSigner(Protocol):

@@ -35,7 +35,7 @@ from consentry.keys.rotation import (
 )
 from consentry.keys.sealing import Sealer
 from consentry.keys.verified_tokens import VerifiedToken, VerifiedTokens
-from consentry.storage.repositories import UnitOfWorkFactory
+from consentry.core.ports.unit_of_work import UnitOfWorkFactory
 
 __all__ = ["ALGORITHM", "CACHE_TTL", "KeyRing", "create_signing_key"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from consentry.storage.sql.tables import Base
+from consentry.storage.sql.schema import Base
 
 config = context.config
 target_metadata = Base.metadata

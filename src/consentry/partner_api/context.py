@@ -24,8 +24,8 @@ from consentry.partner_api.guard import GrantedAccess, admit
 from consentry.partner_api.headers import add_partner_headers
 from consentry.partner_api.rate_limit import RateLimiter
 from consentry.partner_api.versions import VersionPolicy
-from consentry.storage.partner import PartnerData, PartnerDataFactory
-from consentry.storage.repositories import UnitOfWork
+from consentry.core.ports.partner import PartnerData, PartnerDataFactory
+from consentry.core.ports.unit_of_work import UnitOfWork
 from consentry.web.deps import ServicesDep
 from consentry.web.services import Services
 

@@ -19,7 +19,7 @@ from consentry.core.access import is_app_grant
 from consentry.core.errors import InvalidToken
 from consentry.core.model import AccessTokenClaims, Advertiser
 from consentry.partner_api.rate_limit import RateLimiter, RateLimitState
-from consentry.storage.partner import RateLimitRepository
+from consentry.core.ports.partner import RateLimitRepository
 from consentry.web.services import Services
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from consentry.clock import Clock
 from consentry.core.access import is_app_grant
 from consentry.core.model import AccessTokenClaims
-from consentry.storage.partner import RateLimitRepository
+from consentry.core.ports.partner import RateLimitRepository
 
 WINDOW_SECONDS = 60
 

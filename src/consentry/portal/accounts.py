@@ -12,7 +12,7 @@ from consentry.clock import Clock
 from consentry.core.model import User
 from consentry.passwords import hash_password
 from consentry.portal.errors import AlreadyExists, FieldError, InvalidInput
-from consentry.storage.portal import PortalUnitOfWork
+from consentry.core.ports.unit_of_work import PortalUnitOfWork
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024

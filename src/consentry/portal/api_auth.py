@@ -13,7 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from consentry.portal.accounts import Developer
 from consentry.portal.errors import CsrfRejected, NotADeveloper, NotAuthenticated
 from consentry.portal.schemas import PortalProblem
-from consentry.storage.portal import PortalUnitOfWork
+from consentry.core.ports.unit_of_work import PortalUnitOfWork
 from consentry.web.services import Services
 from consentry.web.sessions import ActiveSession
 

@@ -18,7 +18,7 @@ from consentry.core.scopes import SERVICES, describe
 from consentry.portal.errors import CsrfRejected, InvalidInput
 from consentry.portal.forms import read_page_form
 from consentry.portal.links import LinkConsentView
-from consentry.storage.portal import PortalUnitOfWork
+from consentry.core.ports.unit_of_work import PortalUnitOfWork
 from consentry.web.deps import ServicesDep
 from consentry.web.errors import NO_STORE
 from consentry.web.services import Services

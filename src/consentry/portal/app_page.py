@@ -15,7 +15,7 @@ from consentry.core.scopes import SERVICES
 from consentry.portal.credentials import MAX_CREDENTIALS, MAX_REDIRECT_URIS
 from consentry.portal.errors import PortalError
 from consentry.portal.web import SignedIn, render
-from consentry.storage.portal import PortalUnitOfWork
+from consentry.core.ports.unit_of_work import PortalUnitOfWork
 from consentry.web.services import Services
 
 AUDIT_EVENTS_SHOWN = 25

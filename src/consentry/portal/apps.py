@@ -16,7 +16,8 @@ from consentry.core.scopes import SERVICES, Level, Service, parse_scope, scopes_
 from consentry.portal.accounts import Developer, required_text
 from consentry.portal.errors import FieldError, InvalidInput, NotFoundError
 from consentry.portal.images import validate_image
-from consentry.storage.portal import AppChanges, NewApp, PortalUnitOfWork, StoredRedirectUri
+from consentry.core.ports.portal import AppChanges, NewApp, StoredRedirectUri
+from consentry.core.ports.unit_of_work import PortalUnitOfWork
 
 NO_ACCESS = "none"
 LEVELS = {NO_ACCESS: None, "read": Level.READ, "manage": Level.MANAGE}

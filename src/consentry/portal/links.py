@@ -25,7 +25,8 @@ from consentry.core.model import App, AuthMethod, PortfolioEntry, User
 from consentry.portal.accounts import Developer
 from consentry.portal.apps import AppService
 from consentry.portal.errors import ConsentLinkInvalid, InvalidInput
-from consentry.storage.portal import AppGrantRecord, PortalUnitOfWork
+from consentry.core.ports.portal import AppGrantRecord
+from consentry.core.ports.unit_of_work import PortalUnitOfWork
 
 MAX_STATE = 500
 

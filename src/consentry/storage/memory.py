@@ -1,4 +1,4 @@
-"""The reference in-memory implementation of the repository protocols in `storage.repositories`.
+"""The reference in-memory implementation of the repository protocols in `core.ports`.
 
 All state lives on an `InMemoryStore` instance. A writing unit of work holds the store's lock and
 works on a copy of the committed tables, published on a clean exit and dropped on an exception, so
@@ -19,24 +19,23 @@ from typing import Self, TypeVar
 from consentry.core import model
 from consentry.core.audit import GENESIS_HASH, AuditEvent, StoredAuditEvent, chain_hash
 from consentry.storage.errors import Conflict, NotFound
-from consentry.storage.repositories import (
-    AuditRepository,
+from consentry.core.ports.audit import AuditRepository
+from consentry.core.ports.tokens import (
     AuthorizationCodeRepository,
-    ClientAuthFailureRepository,
-    ClientRepository,
+    RefreshTokenRepository,
+    TokenStateRepository,
+)
+from consentry.core.ports.throttling import ClientAuthFailureRepository, FailureWindow
+from consentry.core.ports.clients import ClientRepository
+from consentry.core.ports.grants import (
     ConsentRepository,
-    FailureWindow,
     GrantRepository,
     GrantSummary,
     PendingAuthorizationRepository,
-    RefreshTokenRepository,
-    SigningKeyRepository,
-    StoredSigningKey,
-    TokenStateRepository,
-    UserRepository,
-    WebSession,
-    WebSessionRepository,
 )
+from consentry.core.ports.keys import SigningKeyRepository, StoredSigningKey
+from consentry.core.ports.users import UserRepository
+from consentry.core.ports.sessions import WebSession, WebSessionRepository
 
 K = TypeVar("K")
 V = TypeVar("V")

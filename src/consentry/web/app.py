@@ -54,8 +54,8 @@ from consentry.portal import (
 )
 from consentry.portal.service import PortalConfig, build_portal
 from consentry.settings import Settings
-from consentry.storage.portal import PortalUnitOfWork
-from consentry.storage.repositories import UnitOfWork
+from consentry.core.ports.unit_of_work import PortalUnitOfWork
+from consentry.core.ports.unit_of_work import UnitOfWork
 from consentry.storage.sql.client_cache import ClientCache
 from consentry.storage.sql.database import open_database
 from consentry.storage.sql.driver import Database

@@ -17,8 +17,8 @@ from consentry.core.server import AuthorizationServer
 from consentry.keys.keyring import KeyRing
 from consentry.portal.service import Portal
 from consentry.settings import Settings
-from consentry.storage.portal import PortalUnitOfWorkFactory
-from consentry.storage.repositories import UnitOfWorkFactory
+from consentry.core.ports.unit_of_work import PortalUnitOfWorkFactory
+from consentry.core.ports.unit_of_work import UnitOfWorkFactory
 from consentry.web.sessions import SessionManager
 
 

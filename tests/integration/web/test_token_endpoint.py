@@ -22,7 +22,7 @@ from consentry.clock import FixedClock
 from consentry.core.hashing import SecretHasher
 from consentry.core.model import AuthMethod
 from consentry.core.pkce import s256
-from consentry.storage.sql import tables as t
+from consentry.storage.sql import schema as t
 from tests.conftest import CLIENT_REDIRECT_URI, ISSUER, Demo
 from tests.integration.conftest import Issued
 from tests.support.flow import bearer, exchange_code, obtain_code, refresh

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consentry.core.model import Advertiser, App, AuthMethod, Credential, Role, User
 from consentry.storage.memory import InMemoryStore
-from consentry.storage.repositories import UnitOfWork
-from consentry.storage.sql import tables as t
+from consentry.core.ports.unit_of_work import UnitOfWork
+from consentry.storage.sql import schema as t
 from consentry.storage.sql.driver import Database
 from consentry.storage.sql.repositories import SqlUnitOfWork
 

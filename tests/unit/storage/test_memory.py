@@ -22,7 +22,8 @@ from consentry.core.model import (
 )
 from consentry.storage.errors import Conflict, NotFound
 from consentry.storage.memory import InMemoryStore
-from consentry.storage.repositories import UnitOfWork, UnitOfWorkFactory, WebSession
+from consentry.core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from consentry.core.ports.sessions import WebSession
 
 NOW = datetime(2027, 1, 15, 12, 0, tzinfo=UTC)
 

@@ -16,7 +16,7 @@ from consentry.core.errors import InvalidGrant, UnauthorizedClient
 from consentry.core.grants.base import GrantContext
 from consentry.core.model import AuthMethod, AuthorizationCode, Client, TokenResponse
 from consentry.core.requests import Parameters
-from consentry.storage.repositories import UnitOfWork
+from consentry.core.ports.unit_of_work import UnitOfWork
 
 
 class AuthorizationCodeGrant:

@@ -11,7 +11,7 @@ from consentry.core.model import Client, TokenResponse
 from consentry.core.requests import Parameters
 from consentry.core.tokens import TokenIssuer
 from consentry.core.usage import UsageThrottle, always
-from consentry.storage.repositories import UnitOfWork
+from consentry.core.ports.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from consentry.partner_api.marketing.schemas import (
     Schedule,
 )
 from consentry.partner_api.schemas import amount, cents, documented
-from consentry.storage.partner import AdSet
+from consentry.core.ports.partner import AdSet
 from consentry.web.deps import ServicesDep
 
 router = APIRouter(prefix="/marketing-solutions/ad-sets", tags=[MARKETING_SOLUTIONS.title])

@@ -18,7 +18,7 @@ from consentry.partner_api.marketing.schemas import (
     AudienceSearchResult,
 )
 from consentry.partner_api.schemas import documented
-from consentry.storage.partner import Audience
+from consentry.core.ports.partner import Audience
 from consentry.web.deps import ServicesDep
 
 READ = "MarketingSolutions_Audience_Read"

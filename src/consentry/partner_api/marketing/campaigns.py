@@ -22,7 +22,7 @@ from consentry.partner_api.marketing.schemas import (
     SpendLimit,
 )
 from consentry.partner_api.schemas import amount, cents, documented
-from consentry.storage.partner import MarketingCampaign
+from consentry.core.ports.partner import MarketingCampaign
 from consentry.web.deps import ServicesDep
 
 READ = "MarketingSolutions_Campaign_Read"

@@ -15,7 +15,7 @@ from consentry.partner_api.marketing.schemas import (
     ImageAttributes,
 )
 from consentry.partner_api.schemas import documented
-from consentry.storage.partner import Creative
+from consentry.core.ports.partner import Creative
 from consentry.web.deps import ServicesDep
 
 READ = "MarketingSolutions_Creative_Read"

@@ -16,7 +16,7 @@ from consentry.partner_api.marketing.schemas import (
     ProductSetRule,
 )
 from consentry.partner_api.schemas import documented
-from consentry.storage.partner import ProductSet
+from consentry.core.ports.partner import ProductSet
 from consentry.web.deps import ServicesDep
 
 READ = "MarketingSolutions_Reco_Read"

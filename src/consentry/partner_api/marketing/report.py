@@ -11,7 +11,7 @@ import io
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from consentry.storage.partner import StatRow
+from consentry.core.ports.partner import StatRow
 
 DATA_CURRENCY = "EUR"
 

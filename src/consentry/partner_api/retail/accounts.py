@@ -15,7 +15,7 @@ from consentry.partner_api.context import PartnerDep, parse_ids, partner_call
 from consentry.partner_api.retail.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, page_metadata
 from consentry.partner_api.retail.schemas import AccountAttributes, AccountPage, AccountResource
 from consentry.partner_api.schemas import documented
-from consentry.storage.partner import RetailAccount
+from consentry.core.ports.partner import RetailAccount
 from consentry.web.deps import ServicesDep
 
 router = APIRouter(tags=[RETAIL_MEDIA.title])

@@ -18,7 +18,7 @@ from consentry.partner_api.retail.schemas import (
     CampaignUpdate,
 )
 from consentry.partner_api.schemas import amount, cents, documented
-from consentry.storage.partner import RetailCampaign, RetailCampaignSettings
+from consentry.core.ports.partner import RetailCampaign, RetailCampaignSettings
 from consentry.web.deps import ServicesDep
 
 READ = "RetailMedia_Campaign_Read"

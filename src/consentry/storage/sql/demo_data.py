@@ -17,7 +17,7 @@ from consentry.core.hashing import SecretHasher, new_identifier, new_secret
 from consentry.core.model import AuthMethod, Role
 from consentry.core.scopes import MARKETING_SOLUTIONS, Level, scopes_for
 from consentry.passwords import hash_password
-from consentry.storage.sql import tables as t
+from consentry.storage.sql import schema as t
 
 CUSTOMER_EMAIL = "customer@demo.consentry.test"
 DEVELOPER_EMAIL = "developer@demo.consentry.test"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from consentry.storage.partner import (
+from consentry.core.ports.partner import (
     AdSetRepository,
     AudienceRepository,
     CreativeRepository,
@@ -16,7 +16,7 @@ from consentry.storage.partner import (
     RetailCampaignRepository,
     StatisticsRepository,
 )
-from consentry.storage.repositories import UnitOfWork
+from consentry.core.ports.unit_of_work import UnitOfWork
 from consentry.storage.sql.partner_marketing import (
     SqlAdSetRepository,
     SqlAudienceRepository,

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from consentry.storage.sql import tables as t
+from consentry.storage.sql import schema as t
 from consentry.storage.sql.demo_data import ADVERTISERS
 
 # (retailer, country, currency, time zone): fictional retail-media networks.

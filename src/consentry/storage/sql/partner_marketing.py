@@ -10,7 +10,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from consentry.storage.partner import AdSet, Audience, Creative, MarketingCampaign, Page
+from consentry.core.ports.partner import AdSet, Audience, Creative, MarketingCampaign, Page
 from consentry.storage.sql.driver import Connection, Row, Sql, read_optional_time, read_time, sql
 
 _CAMPAIGN_COLUMNS = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from consentry.storage.partner import Dataset, ProductSet, StatRow
+from consentry.core.ports.partner import Dataset, ProductSet, StatRow
 from consentry.storage.sql.driver import Connection, Dialect, read_time, sql
 
 _DATASET = sql("SELECT id, advertiser_id, name FROM ms_datasets WHERE id = $1")

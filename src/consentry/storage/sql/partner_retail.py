@@ -9,12 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from consentry.storage.partner import (
-    Page,
-    RetailAccount,
-    RetailCampaign,
-    RetailCampaignSettings,
-)
+from consentry.core.ports.partner import Page, RetailAccount, RetailCampaign, RetailCampaignSettings
 from consentry.storage.sql.driver import Connection, Row, read_optional_time, read_time, sql
 
 _ACCOUNT_COLUMNS = (

@@ -10,18 +10,18 @@ from datetime import datetime
 from typing import Self
 
 from consentry.core import model
-from consentry.storage.portal import (
+from consentry.core.ports.portal import (
     AccountRepository,
     ApiTokenRepository,
     AppChanges,
     AppRepository,
     ConsentLinkRepository,
     CredentialRepository,
-    LoginFailureRepository,
     NewApp,
     RedirectUriRepository,
     StoredRedirectUri,
 )
+from consentry.core.ports.throttling import LoginFailureRepository
 from consentry.storage.sql.accounts import (
     SqlAccountRepository,
     SqlApiTokenRepository,

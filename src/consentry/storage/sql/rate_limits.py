@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 
 from consentry.core.model import Advertiser
-from consentry.storage.partner import Admission
+from consentry.core.ports.partner import Admission
 from consentry.storage.sql.driver import Connection, Row, Sql, sql
 
 _PURGE_BATCH = 500

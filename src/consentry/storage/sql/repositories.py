@@ -10,20 +10,22 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from consentry.storage.repositories import (
-    AuditRepository,
+from consentry.core.ports.audit import AuditRepository
+from consentry.core.ports.tokens import (
     AuthorizationCodeRepository,
-    ClientAuthFailureRepository,
-    ClientRepository,
+    RefreshTokenRepository,
+    TokenStateRepository,
+)
+from consentry.core.ports.throttling import ClientAuthFailureRepository
+from consentry.core.ports.clients import ClientRepository
+from consentry.core.ports.grants import (
     ConsentRepository,
     GrantRepository,
     PendingAuthorizationRepository,
-    RefreshTokenRepository,
-    SigningKeyRepository,
-    TokenStateRepository,
-    UserRepository,
-    WebSessionRepository,
 )
+from consentry.core.ports.keys import SigningKeyRepository
+from consentry.core.ports.users import UserRepository
+from consentry.core.ports.sessions import WebSessionRepository
 from consentry.storage.sql.audit import SqlAuditRepository
 from consentry.storage.sql.client_cache import ClientCache
 from consentry.storage.sql.clients import SqlClientRepository, SqlUserRepository

@@ -9,7 +9,8 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from consentry.core.model import Advertiser
-from consentry.storage.repositories import FailureWindow, GrantSummary
+from consentry.core.ports.throttling import FailureWindow
+from consentry.core.ports.grants import GrantSummary
 from consentry.storage.sql.driver import (
     Connection,
     Sql,

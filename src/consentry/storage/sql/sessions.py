@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from consentry.storage.repositories import StoredSigningKey, WebSession
+from consentry.core.ports.keys import StoredSigningKey
+from consentry.core.ports.sessions import WebSession
 from consentry.storage.sql.driver import Connection, Row, read_optional_time, read_time, sql
 
 _LIST_KEYS = sql(

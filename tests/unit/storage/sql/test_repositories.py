@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from consentry.clock import FixedClock
-from consentry.storage.repositories import WebSession
+from consentry.core.ports.sessions import WebSession
 from consentry.storage.sql.database import open_database
 from consentry.storage.sql.driver import Database
 from consentry.storage.sql.repositories import SqlUnitOfWork

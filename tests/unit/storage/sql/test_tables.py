@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
-from consentry.storage.sql.tables import NAMING_CONVENTION, Base, UtcDateTime
+from consentry.storage.sql.schema import NAMING_CONVENTION, Base, UtcDateTime
 
 PARIS = timezone(timedelta(hours=1))
 NOON_UTC = datetime(2027, 1, 15, 12, 0, tzinfo=UTC)

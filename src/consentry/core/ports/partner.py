@@ -1,4 +1,4 @@
-"""Partner data behind the partner API: records, and one small repository protocol per aggregate.
+"""Ports to the partner data behind the partner API: records and one repository per aggregate.
 
 Marketing Solutions (campaigns, ad sets, audiences, creatives, product sets, daily statistics),
 Retail Media (accounts, campaigns) and the shared rate-limit counters. Lookups return None when
@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
-from consentry.core.model import Advertiser
-from consentry.storage.repositories import UnitOfWork
+from consentry.core.model import (
+    Advertiser,
+)
+from consentry.core.ports.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
 

@@ -1,8 +1,7 @@
-"""Repository protocols of the developer portal and of sign-in throttling, and their unit of work.
+"""Ports of the developer portal: accounts, apps, credential pairs, redirect URIs, API tokens and
+signed consent links.
 
-`PortalUnitOfWork` is a `UnitOfWork` with the portal's repositories added, so a portal request runs
-its session checks and its changes in one transaction. Lookups return None when nothing matches;
-every app-scoped lookup also takes the organization, so another organization's rows are not found.
+Every app-scoped lookup also takes the organization, so another organization's rows are not found.
 """
 
 from __future__ import annotations
@@ -11,8 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from consentry.core.model import App, AuthMethod, Credential
-from consentry.storage.repositories import UnitOfWork
+from consentry.core.model import (
+    App,
+    AuthMethod,
+    Credential,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,19 +141,6 @@ class ApiTokenRepository(Protocol):
     async def revoke(self, user_id: int, token_id: int, now: datetime) -> bool: ...
 
 
-class LoginFailureRepository(Protocol):
-    async def add(self, account_hash: bytes, address_hash: bytes, now: datetime) -> None: ...
-    async def recent(
-        self, *, account_hash: bytes, address_hash: bytes, since: datetime
-    ) -> tuple[list[datetime], list[datetime]]:
-        """Failure times since `since`, newest first: (for this account, from this address)."""
-        ...
-
-    async def forget(self, account_hash: bytes, before: datetime) -> None:
-        """Forget this account's failures, and everyone's older than `before`."""
-        ...
-
-
 class ConsentLinkRepository(Protocol):
     async def add(
         self, app_id: int, nonce_hash: bytes, created_by: int, now: datetime, expires_at: datetime
@@ -162,17 +151,3 @@ class ConsentLinkRepository(Protocol):
         ...
 
     async def record_grant(self, nonce_hash: bytes, grant: AppGrantRecord) -> None: ...
-
-
-class PortalUnitOfWork(UnitOfWork, Protocol):
-    accounts: AccountRepository
-    apps: AppRepository
-    credentials: CredentialRepository
-    redirect_uris: RedirectUriRepository
-    api_tokens: ApiTokenRepository
-    login_failures: LoginFailureRepository
-    consent_links: ConsentLinkRepository
-
-
-class PortalUnitOfWorkFactory(Protocol):
-    def __call__(self, *, read_only: bool = False) -> PortalUnitOfWork: ...
