@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from consentry.clock import FixedClock
 from consentry.settings import Settings
 from consentry.storage import migrate
+from consentry.storage.sql.connection import Database
 from consentry.storage.sql.database import open_database
 from consentry.storage.sql.demo_data import DemoApp, seed_demo
-from consentry.storage.sql.driver import Database
 from consentry.storage.sql.engine import create_engine
 from consentry.web.app import create_app, hasher_from
 from tests.support.postgres import PostgresServer, start_postgres

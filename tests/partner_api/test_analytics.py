@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from consentry.partner_api.marketing.report import build_report
 from consentry.core.ports.partner import StatRow
+from consentry.partner_api.marketing.report import build_report
 from consentry.storage.sql import schema as t
 from tests.conftest import Demo
 from tests.partner_api.conftest import Caller

@@ -16,9 +16,9 @@ import pytest
 from fastapi import FastAPI
 from PIL import Image
 
+from consentry.core.ports.unit_of_work import PortalUnitOfWork
 from consentry.portal.accounts import Developer, SignUpForm
 from consentry.portal.apps import AppForm
-from consentry.core.ports.unit_of_work import PortalUnitOfWork
 from consentry.storage.sql.demo_data import DEVELOPER_EMAIL
 from consentry.web.services import Services
 from tests.conftest import Demo

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consentry.storage.sql.database import open_database
-from consentry.storage.sql.repositories import SqlUnitOfWork
+from consentry.storage.sql.unit_of_work import SqlUnitOfWork
 
 
 @asynccontextmanager

@@ -10,8 +10,8 @@ import typer
 from consentry.audit.service import all_events, events_for_app, verify_chain
 from consentry.cli.keys import in_transaction
 from consentry.core.audit import BrokenLink, StoredAuditEvent
-from consentry.settings import Settings
 from consentry.core.ports.unit_of_work import UnitOfWork
+from consentry.settings import Settings
 
 audit_app = typer.Typer(help="Read and verify the audit trail.", no_args_is_help=True)
 

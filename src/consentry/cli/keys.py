@@ -13,12 +13,12 @@ from typing import TypeVar
 import typer
 
 from consentry.clock import Clock, SystemClock
-from consentry.keys.rotation import retire_after, retire_expired, rotate
-from consentry.settings import Settings
 from consentry.core.ports.keys import StoredSigningKey
 from consentry.core.ports.unit_of_work import UnitOfWork
+from consentry.keys.rotation import retire_after, retire_expired, rotate
+from consentry.settings import Settings
 from consentry.storage.sql.database import open_database
-from consentry.storage.sql.repositories import SqlUnitOfWork
+from consentry.storage.sql.unit_of_work import SqlUnitOfWork
 from consentry.web.app import policy_from, sealer_from
 
 T = TypeVar("T")

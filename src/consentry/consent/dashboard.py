@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from consentry.clock import Clock
 from consentry.core.audit import AuditKind, record
 from consentry.core.model import Grant, User
-from consentry.core.scopes import SERVICES, ScopeDescription, describe
 from consentry.core.ports.grants import GrantSummary
 from consentry.core.ports.unit_of_work import UnitOfWork
+from consentry.core.scopes import SERVICES, ScopeDescription, describe
 
 
 class GrantNotFound(Exception):

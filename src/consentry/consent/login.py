@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from consentry.core.model import User
-from consentry.passwords import verify_password
 from consentry.core.ports.unit_of_work import UnitOfWork
+from consentry.passwords import verify_password
 
 MAX_PASSWORD_LENGTH = 1024
 

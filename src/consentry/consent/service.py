@@ -19,8 +19,8 @@ from consentry.core.model import (
     RedirectTo,
     User,
 )
-from consentry.core.scopes import SERVICES, ScopeDescription, describe
 from consentry.core.ports.unit_of_work import UnitOfWork
+from consentry.core.scopes import SERVICES, ScopeDescription, describe
 
 
 class ConsentError(Exception):

@@ -29,9 +29,9 @@ from consentry.core.model import (
     RedirectTo,
 )
 from consentry.core.policy import TokenPolicy
+from consentry.core.ports.unit_of_work import UnitOfWork
 from consentry.core.redirect_uris import is_registered
 from consentry.core.requests import Parameters
-from consentry.core.ports.unit_of_work import UnitOfWork
 
 UNKNOWN_CLIENT = "client_id does not match any published API app"
 

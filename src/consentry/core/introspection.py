@@ -12,10 +12,10 @@ from consentry.core.access import live_advertisers
 from consentry.core.errors import InvalidToken
 from consentry.core.hashing import SecretHasher
 from consentry.core.model import Client
+from consentry.core.ports.unit_of_work import UnitOfWork
 from consentry.core.requests import Parameters
 from consentry.core.revocation import looks_like_jwt
 from consentry.core.tokens import AccessTokenVerifier
-from consentry.core.ports.unit_of_work import UnitOfWork
 
 INACTIVE: dict[str, object] = {"active": False}
 

@@ -15,9 +15,9 @@ from consentry.clock import Clock
 from consentry.core.errors import InvalidToken, UnauthorizedClient
 from consentry.core.hashing import SecretHasher
 from consentry.core.model import Client
+from consentry.core.ports.unit_of_work import UnitOfWork
 from consentry.core.requests import Parameters
 from consentry.core.tokens import AccessTokenVerifier
-from consentry.core.ports.unit_of_work import UnitOfWork
 
 NOT_YOURS = "The token was not issued to this client."
 

@@ -15,8 +15,8 @@ from consentry.core.grants.base import GrantContext, TokenGrant
 from consentry.core.hashing import SecretHasher
 from consentry.core.model import Client, TokenResponse
 from consentry.core.policy import ClientAuthLimits
-from consentry.core.requests import Parameters, reject_faulty
 from consentry.core.ports.unit_of_work import UnitOfWork
+from consentry.core.requests import Parameters, reject_faulty
 
 # Hashing a throwaway value for unknown clients keeps their timing like that of known ones.
 _UNKNOWN_CLIENT_DIGEST = b"\x00" * 32

@@ -15,8 +15,8 @@ from consentry.core.access import is_app_grant
 from consentry.core.hashing import SecretHasher, new_identifier, new_secret
 from consentry.core.model import AccessTokenClaims, Client, Grant, RefreshToken, TokenResponse
 from consentry.core.policy import TokenPolicy
-from consentry.core.usage import UsageThrottle, always
 from consentry.core.ports.unit_of_work import UnitOfWork
+from consentry.core.usage import UsageThrottle, always
 
 
 class AccessTokenSigner(Protocol):

@@ -24,6 +24,7 @@ from joserfc.jwk import ECKey
 from consentry.clock import Clock
 from consentry.core.errors import InvalidToken
 from consentry.core.model import AccessTokenClaims
+from consentry.core.ports.unit_of_work import UnitOfWorkFactory
 from consentry.keys.compact_jws import Es256Signer
 from consentry.keys.rotation import (
     ALGORITHM,
@@ -35,7 +36,6 @@ from consentry.keys.rotation import (
 )
 from consentry.keys.sealing import Sealer
 from consentry.keys.verified_tokens import VerifiedToken, VerifiedTokens
-from consentry.core.ports.unit_of_work import UnitOfWorkFactory
 
 __all__ = ["ALGORITHM", "CACHE_TTL", "KeyRing", "create_signing_key"]
 

@@ -15,9 +15,9 @@ from joserfc.jwk import ECKey
 from consentry.clock import Clock
 from consentry.core.audit import AuditKind, record
 from consentry.core.hashing import new_identifier
-from consentry.keys.sealing import Sealer
 from consentry.core.ports.keys import StoredSigningKey
 from consentry.core.ports.unit_of_work import UnitOfWork
+from consentry.keys.sealing import Sealer
 
 ALGORITHM = "ES256"
 CACHE_TTL = timedelta(seconds=60)

@@ -15,8 +15,8 @@ from starlette.responses import Response
 
 from consentry.core.errors import OAuthError
 from consentry.core.model import Client
-from consentry.core.requests import Parameters, reject_faulty
 from consentry.core.ports.unit_of_work import UnitOfWork
+from consentry.core.requests import Parameters, reject_faulty
 from consentry.web.deps import ServicesDep
 from consentry.web.errors import NO_STORE
 from consentry.web.forms import parse_form

@@ -18,14 +18,14 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 
 from consentry.core.errors import InsufficientScope, OAuthError, TooManyRequests
+from consentry.core.ports.partner import PartnerData, PartnerDataFactory
+from consentry.core.ports.unit_of_work import UnitOfWork
 from consentry.core.scopes import Service, satisfies
 from consentry.partner_api.errors import InvalidRequestBody, PartnerApiError, ResourceNotFound
 from consentry.partner_api.guard import GrantedAccess, admit
 from consentry.partner_api.headers import add_partner_headers
 from consentry.partner_api.rate_limit import RateLimiter
 from consentry.partner_api.versions import VersionPolicy
-from consentry.core.ports.partner import PartnerData, PartnerDataFactory
-from consentry.core.ports.unit_of_work import UnitOfWork
 from consentry.web.deps import ServicesDep
 from consentry.web.services import Services
 

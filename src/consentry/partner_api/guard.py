@@ -18,8 +18,8 @@ from fastapi import Request
 from consentry.core.access import is_app_grant
 from consentry.core.errors import InvalidToken
 from consentry.core.model import AccessTokenClaims, Advertiser
-from consentry.partner_api.rate_limit import RateLimiter, RateLimitState
 from consentry.core.ports.partner import RateLimitRepository
+from consentry.partner_api.rate_limit import RateLimiter, RateLimitState
 from consentry.web.services import Services
 
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from consentry.clock import Clock
 from consentry.core.model import User
+from consentry.core.ports.unit_of_work import PortalUnitOfWork
 from consentry.passwords import hash_password
 from consentry.portal.errors import AlreadyExists, FieldError, InvalidInput
-from consentry.core.ports.unit_of_work import PortalUnitOfWork
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024

@@ -10,10 +10,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from consentry.core.ports.unit_of_work import PortalUnitOfWork
 from consentry.portal.accounts import Developer
 from consentry.portal.errors import CsrfRejected, NotADeveloper, NotAuthenticated
 from consentry.portal.schemas import PortalProblem
-from consentry.core.ports.unit_of_work import PortalUnitOfWork
 from consentry.web.services import Services
 from consentry.web.sessions import ActiveSession
 

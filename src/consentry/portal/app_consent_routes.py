@@ -14,11 +14,11 @@ from starlette.responses import Response
 
 from consentry.consent.login_routes import login_url
 from consentry.core.model import User
+from consentry.core.ports.unit_of_work import PortalUnitOfWork
 from consentry.core.scopes import SERVICES, describe
 from consentry.portal.errors import CsrfRejected, InvalidInput
 from consentry.portal.forms import read_page_form
 from consentry.portal.links import LinkConsentView
-from consentry.core.ports.unit_of_work import PortalUnitOfWork
 from consentry.web.deps import ServicesDep
 from consentry.web.errors import NO_STORE
 from consentry.web.services import Services

@@ -11,11 +11,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from consentry.audit.service import events_for_app
+from consentry.core.ports.unit_of_work import PortalUnitOfWork
 from consentry.core.scopes import SERVICES
 from consentry.portal.credentials import MAX_CREDENTIALS, MAX_REDIRECT_URIS
 from consentry.portal.errors import PortalError
 from consentry.portal.web import SignedIn, render
-from consentry.core.ports.unit_of_work import PortalUnitOfWork
 from consentry.web.services import Services
 
 AUDIT_EVENTS_SHOWN = 25

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 
 from consentry.clock import Clock
 from consentry.core.model import App, AuthMethod, Credential
+from consentry.core.ports.portal import AppChanges, NewApp, StoredRedirectUri
+from consentry.core.ports.unit_of_work import PortalUnitOfWork
 from consentry.core.scopes import SERVICES, Level, Service, parse_scope, scopes_for
 from consentry.portal.accounts import Developer, required_text
 from consentry.portal.errors import FieldError, InvalidInput, NotFoundError
 from consentry.portal.images import validate_image
-from consentry.core.ports.portal import AppChanges, NewApp, StoredRedirectUri
-from consentry.core.ports.unit_of_work import PortalUnitOfWork
 
 NO_ACCESS = "none"
 LEVELS = {NO_ACCESS: None, "read": Level.READ, "manage": Level.MANAGE}

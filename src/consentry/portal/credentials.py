@@ -14,11 +14,11 @@ from consentry.clock import Clock
 from consentry.core.audit import AuditKind, record
 from consentry.core.hashing import SecretHasher, new_identifier, new_secret
 from consentry.core.model import App, AuthMethod, Credential
+from consentry.core.ports.portal import StoredRedirectUri
+from consentry.core.ports.unit_of_work import PortalUnitOfWork
 from consentry.core.redirect_uris import RedirectUriRejected, normalize_redirect_uri
 from consentry.portal.accounts import Developer
 from consentry.portal.errors import AlreadyExists, InvalidInput, LimitReached, NotFoundError
-from consentry.core.ports.unit_of_work import PortalUnitOfWork
-from consentry.core.ports.portal import StoredRedirectUri
 
 MAX_CREDENTIALS = 5
 MAX_REDIRECT_URIS = 30

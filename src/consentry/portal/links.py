@@ -22,11 +22,11 @@ from consentry.core.audit import AuditKind, record
 from consentry.core.authorize import UNKNOWN_CLIENT
 from consentry.core.hashing import SecretHasher, new_identifier, new_secret
 from consentry.core.model import App, AuthMethod, PortfolioEntry, User
+from consentry.core.ports.portal import AppGrantRecord
+from consentry.core.ports.unit_of_work import PortalUnitOfWork
 from consentry.portal.accounts import Developer
 from consentry.portal.apps import AppService
 from consentry.portal.errors import ConsentLinkInvalid, InvalidInput
-from consentry.core.ports.portal import AppGrantRecord
-from consentry.core.ports.unit_of_work import PortalUnitOfWork
 
 MAX_STATE = 500
 

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
+from consentry.core.ports.unit_of_work import PortalUnitOfWork
 from consentry.portal.errors import FORM_ERRORS, PortalError
 from consentry.portal.forms import read_page_form
 from consentry.portal.tokens import NewApiToken
 from consentry.portal.web import SignedIn, render, signed_in, signed_in_with_csrf
-from consentry.core.ports.unit_of_work import PortalUnitOfWork
 from consentry.web.deps import ServicesDep
 from consentry.web.errors import NO_STORE
 from consentry.web.services import Services

@@ -7,8 +7,8 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from consentry.core.model import App, Credential
-from consentry.portal.apps import AppDetails, domain_levels
 from consentry.core.ports.portal import StoredApiToken, StoredRedirectUri
+from consentry.portal.apps import AppDetails, domain_levels
 
 DOMAINS_DOC = (
     'Each domain of the service with its level: "none", "read" or "manage" '

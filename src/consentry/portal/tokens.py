@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from consentry.clock import Clock
 from consentry.core.hashing import SecretHasher, new_secret
+from consentry.core.ports.portal import StoredApiToken
+from consentry.core.ports.unit_of_work import PortalUnitOfWork
 from consentry.portal.accounts import Developer
 from consentry.portal.errors import InvalidInput, NotFoundError
-from consentry.core.ports.unit_of_work import PortalUnitOfWork
-from consentry.core.ports.portal import StoredApiToken
 
 TOKEN_PREFIX = "cpat_"  # noqa: S105 - a public prefix that secret scanners can recognise
 MAX_LABEL = 100

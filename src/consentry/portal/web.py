@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
+from consentry.core.ports.unit_of_work import PortalUnitOfWork
 from consentry.portal.accounts import Developer
 from consentry.portal.errors import CsrfRejected, NotADeveloper, NotAuthenticated
-from consentry.core.ports.unit_of_work import PortalUnitOfWork
 from consentry.web.errors import NO_STORE
 from consentry.web.services import Services
 from consentry.web.sessions import ActiveSession

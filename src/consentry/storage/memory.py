@@ -18,14 +18,7 @@ from typing import Self, TypeVar
 
 from consentry.core import model
 from consentry.core.audit import GENESIS_HASH, AuditEvent, StoredAuditEvent, chain_hash
-from consentry.storage.errors import Conflict, NotFound
 from consentry.core.ports.audit import AuditRepository
-from consentry.core.ports.tokens import (
-    AuthorizationCodeRepository,
-    RefreshTokenRepository,
-    TokenStateRepository,
-)
-from consentry.core.ports.throttling import ClientAuthFailureRepository, FailureWindow
 from consentry.core.ports.clients import ClientRepository
 from consentry.core.ports.grants import (
     ConsentRepository,
@@ -34,8 +27,15 @@ from consentry.core.ports.grants import (
     PendingAuthorizationRepository,
 )
 from consentry.core.ports.keys import SigningKeyRepository, StoredSigningKey
-from consentry.core.ports.users import UserRepository
 from consentry.core.ports.sessions import WebSession, WebSessionRepository
+from consentry.core.ports.throttling import ClientAuthFailureRepository, FailureWindow
+from consentry.core.ports.tokens import (
+    AuthorizationCodeRepository,
+    RefreshTokenRepository,
+    TokenStateRepository,
+)
+from consentry.core.ports.users import UserRepository
+from consentry.storage.errors import Conflict, NotFound
 
 K = TypeVar("K")
 V = TypeVar("V")

@@ -27,6 +27,7 @@ from consentry.core.grants.refresh_token import RefreshTokenGrant
 from consentry.core.hashing import SecretHasher
 from consentry.core.introspection import TokenIntrospection
 from consentry.core.policy import ClientAuthLimits, TokenPolicy
+from consentry.core.ports.unit_of_work import PortalUnitOfWork, UnitOfWork
 from consentry.core.revocation import TokenRevocation
 from consentry.core.server import AuthorizationServer
 from consentry.core.tokens import TokenIssuer
@@ -54,14 +55,12 @@ from consentry.portal import (
 )
 from consentry.portal.service import PortalConfig, build_portal
 from consentry.settings import Settings
-from consentry.core.ports.unit_of_work import PortalUnitOfWork
-from consentry.core.ports.unit_of_work import UnitOfWork
 from consentry.storage.sql.client_cache import ClientCache
+from consentry.storage.sql.connection import Database
 from consentry.storage.sql.database import open_database
-from consentry.storage.sql.driver import Database
 from consentry.storage.sql.partner import sql_partner_data
 from consentry.storage.sql.portal import SqlPortalUnitOfWork
-from consentry.storage.sql.repositories import SqlUnitOfWork
+from consentry.storage.sql.unit_of_work import SqlUnitOfWork
 from consentry.web import pages
 from consentry.web.access_log import AccessLogMiddleware
 from consentry.web.errors import install_error_handlers

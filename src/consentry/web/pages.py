@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
+from consentry.storage.sql.connection import sql
 from consentry.storage.sql.database import DATABASE_ERRORS
-from consentry.storage.sql.driver import sql
-from consentry.storage.sql.repositories import SqlUnitOfWork
+from consentry.storage.sql.unit_of_work import SqlUnitOfWork
 from consentry.web.deps import ServicesDep
 from consentry.web.errors import NO_STORE
 

@@ -12,13 +12,12 @@ from consentry.consent.service import ConsentService
 from consentry.consent.throttle import LoginThrottle
 from consentry.core.authorize import AuthorizationEndpoint
 from consentry.core.introspection import TokenIntrospection
+from consentry.core.ports.unit_of_work import PortalUnitOfWorkFactory, UnitOfWorkFactory
 from consentry.core.revocation import TokenRevocation
 from consentry.core.server import AuthorizationServer
 from consentry.keys.keyring import KeyRing
 from consentry.portal.service import Portal
 from consentry.settings import Settings
-from consentry.core.ports.unit_of_work import PortalUnitOfWorkFactory
-from consentry.core.ports.unit_of_work import UnitOfWorkFactory
 from consentry.web.sessions import SessionManager
 
 

@@ -14,8 +14,8 @@ from starlette.responses import Response
 
 from consentry.clock import Clock
 from consentry.core.hashing import SecretHasher, new_secret
-from consentry.core.ports.unit_of_work import UnitOfWork
 from consentry.core.ports.sessions import WebSession
+from consentry.core.ports.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)

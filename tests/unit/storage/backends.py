@@ -16,11 +16,11 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consentry.core.model import Advertiser, App, AuthMethod, Credential, Role, User
-from consentry.storage.memory import InMemoryStore
 from consentry.core.ports.unit_of_work import UnitOfWork
+from consentry.storage.memory import InMemoryStore
 from consentry.storage.sql import schema as t
-from consentry.storage.sql.driver import Database
-from consentry.storage.sql.repositories import SqlUnitOfWork
+from consentry.storage.sql.connection import Database
+from consentry.storage.sql.unit_of_work import SqlUnitOfWork
 
 IMAGE = (b"\x89PNG\r\n\x1a\nfake", "image/png")
 

@@ -20,10 +20,10 @@ from consentry.core.model import (
     Role,
     User,
 )
+from consentry.core.ports.sessions import WebSession
+from consentry.core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from consentry.storage.errors import Conflict, NotFound
 from consentry.storage.memory import InMemoryStore
-from consentry.core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from consentry.core.ports.sessions import WebSession
 
 NOW = datetime(2027, 1, 15, 12, 0, tzinfo=UTC)
 

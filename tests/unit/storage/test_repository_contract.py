@@ -25,11 +25,11 @@ from consentry.core.model import (
     RefreshToken,
     Role,
 )
-from consentry.storage.errors import Conflict
-from consentry.core.ports.throttling import FailureWindow
 from consentry.core.ports.keys import StoredSigningKey
-from consentry.core.ports.unit_of_work import UnitOfWork
 from consentry.core.ports.sessions import WebSession
+from consentry.core.ports.throttling import FailureWindow
+from consentry.core.ports.unit_of_work import UnitOfWork
+from consentry.storage.errors import Conflict
 from consentry.storage.sql.database import open_database
 from consentry.storage.sql.engine import create_engine
 from tests.unit.storage.backends import IMAGE, Backend, MemoryBackend, Seeded, SqlBackend, seed

@@ -15,8 +15,8 @@ from consentry.core.audit import AuditKind, record
 from consentry.core.errors import InvalidGrant, UnauthorizedClient
 from consentry.core.grants.base import GrantContext
 from consentry.core.model import AuthMethod, AuthorizationCode, Client, TokenResponse
-from consentry.core.requests import Parameters
 from consentry.core.ports.unit_of_work import UnitOfWork
+from consentry.core.requests import Parameters
 
 
 class AuthorizationCodeGrant:

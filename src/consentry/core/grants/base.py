@@ -8,10 +8,10 @@ from typing import Protocol
 from consentry.clock import Clock
 from consentry.core.hashing import SecretHasher
 from consentry.core.model import Client, TokenResponse
+from consentry.core.ports.unit_of_work import UnitOfWork
 from consentry.core.requests import Parameters
 from consentry.core.tokens import TokenIssuer
 from consentry.core.usage import UsageThrottle, always
-from consentry.core.ports.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,8 @@ from consentry.core.access import app_grant_id
 from consentry.core.errors import UnauthorizedClient
 from consentry.core.grants.base import GrantContext
 from consentry.core.model import AuthMethod, Client, Grant, TokenResponse
-from consentry.core.requests import Parameters
 from consentry.core.ports.unit_of_work import UnitOfWork
+from consentry.core.requests import Parameters
 
 
 class ClientCredentialsGrant:

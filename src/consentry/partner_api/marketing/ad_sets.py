@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Request
 
+from consentry.core.ports.partner import AdSet
 from consentry.core.scopes import MARKETING_SOLUTIONS
 from consentry.partner_api.context import PartnerDep, parse_id, parse_ids, partner_call
 from consentry.partner_api.errors import ResourceNotFound
@@ -25,7 +26,6 @@ from consentry.partner_api.marketing.schemas import (
     Schedule,
 )
 from consentry.partner_api.schemas import amount, cents, documented
-from consentry.core.ports.partner import AdSet
 from consentry.web.deps import ServicesDep
 
 router = APIRouter(prefix="/marketing-solutions/ad-sets", tags=[MARKETING_SOLUTIONS.title])

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request
 
+from consentry.core.ports.partner import Audience
 from consentry.core.scopes import MARKETING_SOLUTIONS
 from consentry.partner_api.context import PartnerDep, parse_ids, partner_call
 from consentry.partner_api.marketing.schemas import (
@@ -18,7 +19,6 @@ from consentry.partner_api.marketing.schemas import (
     AudienceSearchResult,
 )
 from consentry.partner_api.schemas import documented
-from consentry.core.ports.partner import Audience
 from consentry.web.deps import ServicesDep
 
 READ = "MarketingSolutions_Audience_Read"

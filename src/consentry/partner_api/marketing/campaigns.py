@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Request
 
+from consentry.core.ports.partner import MarketingCampaign
 from consentry.core.scopes import MARKETING_SOLUTIONS
 from consentry.partner_api.context import PartnerDep, parse_id, parse_ids, partner_call
 from consentry.partner_api.errors import InvalidRequestBody, ResourceNotFound
@@ -22,7 +23,6 @@ from consentry.partner_api.marketing.schemas import (
     SpendLimit,
 )
 from consentry.partner_api.schemas import amount, cents, documented
-from consentry.core.ports.partner import MarketingCampaign
 from consentry.web.deps import ServicesDep
 
 READ = "MarketingSolutions_Campaign_Read"

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
+from consentry.core.ports.partner import Creative
 from consentry.core.scopes import MARKETING_SOLUTIONS
 from consentry.partner_api.context import PartnerDep, parse_id, partner_call
 from consentry.partner_api.marketing.schemas import (
@@ -15,7 +16,6 @@ from consentry.partner_api.marketing.schemas import (
     ImageAttributes,
 )
 from consentry.partner_api.schemas import documented
-from consentry.core.ports.partner import Creative
 from consentry.web.deps import ServicesDep
 
 READ = "MarketingSolutions_Creative_Read"

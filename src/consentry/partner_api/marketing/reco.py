@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
+from consentry.core.ports.partner import ProductSet
 from consentry.core.scopes import MARKETING_SOLUTIONS
 from consentry.partner_api.context import PartnerDep, parse_id, partner_call
 from consentry.partner_api.errors import ResourceNotFound
@@ -16,7 +17,6 @@ from consentry.partner_api.marketing.schemas import (
     ProductSetRule,
 )
 from consentry.partner_api.schemas import documented
-from consentry.core.ports.partner import ProductSet
 from consentry.web.deps import ServicesDep
 
 READ = "MarketingSolutions_Reco_Read"

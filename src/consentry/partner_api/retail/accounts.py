@@ -10,12 +10,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from consentry.core.ports.partner import RetailAccount
 from consentry.core.scopes import RETAIL_MEDIA
 from consentry.partner_api.context import PartnerDep, parse_ids, partner_call
 from consentry.partner_api.retail.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, page_metadata
 from consentry.partner_api.retail.schemas import AccountAttributes, AccountPage, AccountResource
 from consentry.partner_api.schemas import documented
-from consentry.core.ports.partner import RetailAccount
 from consentry.web.deps import ServicesDep
 
 router = APIRouter(tags=[RETAIL_MEDIA.title])

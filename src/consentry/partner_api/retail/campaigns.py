@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
+from consentry.core.ports.partner import RetailCampaign, RetailCampaignSettings
 from consentry.core.scopes import RETAIL_MEDIA
 from consentry.partner_api.context import PartnerCall, PartnerDep, parse_id, parse_ids, partner_call
 from consentry.partner_api.errors import InvalidRequestBody, ResourceNotFound
@@ -18,7 +19,6 @@ from consentry.partner_api.retail.schemas import (
     CampaignUpdate,
 )
 from consentry.partner_api.schemas import amount, cents, documented
-from consentry.core.ports.partner import RetailCampaign, RetailCampaignSettings
 from consentry.web.deps import ServicesDep
 
 READ = "RetailMedia_Campaign_Read"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from consentry.core.ports.portal import AppGrantRecord, StoredApiToken, StoredConsentLink
-from consentry.storage.sql.driver import Connection, read_optional_time, read_time, sql
+from consentry.storage.sql.connection import Connection, read_optional_time, read_time, sql
 
 _ADD_ORGANIZATION = sql("INSERT INTO organizations (name, created_at) VALUES ($1, $2) RETURNING id")
 _USER_BY_EMAIL = sql("SELECT id FROM users WHERE email = $1")

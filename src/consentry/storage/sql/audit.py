@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from consentry.core.audit import AuditEvent, AuditKind, StoredAuditEvent, chain_hash
-from consentry.storage.sql.driver import Connection, Row, read_time, sql
+from consentry.storage.sql.connection import Connection, Row, read_time, sql
 
 HEAD_ID = 1
 _COLUMNS = "seq, kind, occurred_at, app_id, user_id, client_id, grant_id, detail, prev_hash, hash"

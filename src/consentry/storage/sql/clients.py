@@ -11,7 +11,7 @@ from datetime import datetime
 
 from consentry.core import model
 from consentry.storage.sql.client_cache import ClientCache
-from consentry.storage.sql.driver import Connection, Row, read_optional_time, read_time, sql
+from consentry.storage.sql.connection import Connection, Row, read_optional_time, read_time, sql
 
 _CLIENT_COLUMNS = (
     "c.id, c.app_id, c.client_id, c.secret_hash, c.label, c.created_at, c.last_used_at,"

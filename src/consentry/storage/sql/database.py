@@ -7,9 +7,9 @@ import sqlite3
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from consentry.storage.sql.driver import Database
-from consentry.storage.sql.postgres_driver import PostgresDatabase
-from consentry.storage.sql.sqlite_driver import SqliteDatabase
+from consentry.storage.sql.connection import Database
+from consentry.storage.sql.postgres import PostgresDatabase
+from consentry.storage.sql.sqlite import SqliteDatabase
 
 # What a failing database raises through the drivers (readiness checks report these).
 DATABASE_ERRORS: tuple[type[BaseException], ...] = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from consentry.core import model
-from consentry.storage.sql.driver import Row, read_optional_time, read_time
+from consentry.storage.sql.connection import Row, read_optional_time, read_time
 
 
 def grants_from_rows(rows: Sequence[Row], *, prefix: str = "") -> list[model.Grant]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from consentry.core import model
-from consentry.storage.sql.driver import Connection, Row, read_time, sql
+from consentry.storage.sql.connection import Connection, Row, read_time, sql
 from consentry.storage.sql.grant_rows import grants_from_rows
 
 _PENDING_SELECT = (

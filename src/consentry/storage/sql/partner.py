@@ -32,7 +32,7 @@ from consentry.storage.sql.partner_retail import (
     SqlRetailCampaignRepository,
 )
 from consentry.storage.sql.rate_limits import SqlRateLimitRepository
-from consentry.storage.sql.repositories import SqlUnitOfWork
+from consentry.storage.sql.unit_of_work import SqlUnitOfWork
 
 
 class SqlPartnerData:

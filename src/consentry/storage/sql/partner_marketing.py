@@ -11,7 +11,14 @@ from datetime import datetime
 from typing import Any
 
 from consentry.core.ports.partner import AdSet, Audience, Creative, MarketingCampaign, Page
-from consentry.storage.sql.driver import Connection, Row, Sql, read_optional_time, read_time, sql
+from consentry.storage.sql.connection import (
+    Connection,
+    Row,
+    Sql,
+    read_optional_time,
+    read_time,
+    sql,
+)
 
 _CAMPAIGN_COLUMNS = (
     "id, advertiser_id, name, goal, spend_limit_type, spend_limit_renewal, spend_limit_cents"

@@ -11,7 +11,8 @@ import json
 from datetime import date
 
 from consentry.core.ports.partner import Dataset, ProductSet, StatRow
-from consentry.storage.sql.driver import Connection, Dialect, read_time, sql
+from consentry.storage.sql.connection import Connection, read_time, sql
+from consentry.storage.sql.statements import Dialect
 
 _DATASET = sql("SELECT id, advertiser_id, name FROM ms_datasets WHERE id = $1")
 _PRODUCT_SETS = sql(

@@ -10,7 +10,7 @@ import json
 from datetime import datetime
 
 from consentry.core.ports.partner import Page, RetailAccount, RetailCampaign, RetailCampaignSettings
-from consentry.storage.sql.driver import Connection, Row, read_optional_time, read_time, sql
+from consentry.storage.sql.connection import Connection, Row, read_optional_time, read_time, sql
 
 _ACCOUNT_COLUMNS = (
     "id, advertiser_id, name, type, subtype, countries, currency, parent_account_label,"

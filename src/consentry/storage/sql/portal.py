@@ -30,13 +30,13 @@ from consentry.storage.sql.accounts import (
 )
 from consentry.storage.sql.client_cache import ClientCache
 from consentry.storage.sql.clients import credential_from_row
-from consentry.storage.sql.driver import (
+from consentry.storage.sql.connection import (
     Connection,
     Row,
     read_time,
     sql,
 )
-from consentry.storage.sql.repositories import SqlUnitOfWork
+from consentry.storage.sql.unit_of_work import SqlUnitOfWork
 
 _APP_SELECT = (
     "SELECT a.id, a.organization_id, a.name, a.description, a.service, a.auth_method,"

@@ -16,7 +16,7 @@ import json
 
 from consentry.core.model import Advertiser
 from consentry.core.ports.partner import Admission
-from consentry.storage.sql.driver import Connection, Row, Sql, sql
+from consentry.storage.sql.connection import Connection, Row, Sql, sql
 
 _PURGE_BATCH = 500
 _UPSERT = (

@@ -9,9 +9,9 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from consentry.core.model import Advertiser
-from consentry.core.ports.throttling import FailureWindow
 from consentry.core.ports.grants import GrantSummary
-from consentry.storage.sql.driver import (
+from consentry.core.ports.throttling import FailureWindow
+from consentry.storage.sql.connection import (
     Connection,
     Sql,
     read_optional_time,

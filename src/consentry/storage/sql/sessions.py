@@ -7,7 +7,7 @@ from datetime import datetime
 
 from consentry.core.ports.keys import StoredSigningKey
 from consentry.core.ports.sessions import WebSession
-from consentry.storage.sql.driver import Connection, Row, read_optional_time, read_time, sql
+from consentry.storage.sql.connection import Connection, Row, read_optional_time, read_time, sql
 
 _LIST_KEYS = sql(
     "SELECT kid, algorithm, encrypted_private_key, public_jwk, created_at, retired_at"

@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from consentry.storage.errors import Conflict
-from consentry.storage.sql.database import open_database
-from consentry.storage.sql.driver import (
+from consentry.storage.sql.connection import (
     Database,
     Dialect,
     ReadOnlyViolation,
@@ -18,7 +17,8 @@ from consentry.storage.sql.driver import (
     sql,
     sqlite_time,
 )
-from consentry.storage.sql.repositories import SqlUnitOfWork
+from consentry.storage.sql.database import open_database
+from consentry.storage.sql.unit_of_work import SqlUnitOfWork
 
 _COUNT = sql("INSERT INTO rate_limit_counters (key, window_start, count) VALUES ($1, $2, 1)")
 _STANDALONE_COUNT = sql(

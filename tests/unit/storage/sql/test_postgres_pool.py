@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from consentry.storage.sql.postgres_driver import asyncpg_dsn
+from consentry.storage.sql.postgres import asyncpg_dsn
 from consentry.storage.sql.postgres_pool import PostgresPool
 
 pytestmark = pytest.mark.postgres_only

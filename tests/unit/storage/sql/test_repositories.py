@@ -9,10 +9,10 @@ import pytest
 
 from consentry.clock import FixedClock
 from consentry.core.ports.sessions import WebSession
+from consentry.storage.sql.connection import Database
 from consentry.storage.sql.database import open_database
-from consentry.storage.sql.driver import Database
-from consentry.storage.sql.repositories import SqlUnitOfWork
 from consentry.storage.sql.sessions import SqlWebSessionRepository
+from consentry.storage.sql.unit_of_work import SqlUnitOfWork
 
 
 @pytest.fixture

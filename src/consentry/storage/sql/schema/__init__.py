@@ -7,7 +7,7 @@ from __future__ import annotations
 from consentry.storage.sql.schema.accounts import Advertiser, Organization, PortfolioEntry, User
 from consentry.storage.sql.schema.apps import App, Credential, RedirectUri
 from consentry.storage.sql.schema.audit import AuditChainHead, AuditEventRow
-from consentry.storage.sql.schema.base import NAMING_CONVENTION, Base, Timestamp, UtcDateTime
+from consentry.storage.sql.schema.base import NAMING_CONVENTION, Base, Timestamp, UtcDateTime, table
 from consentry.storage.sql.schema.consents import (
     ConsentLink,
     Grant,
@@ -69,4 +69,5 @@ __all__ = [
     "User",
     "UtcDateTime",
     "WebSession",
+    "table",
 ]

@@ -19,13 +19,14 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from consentry.storage.errors import Conflict
-from consentry.storage.sql.driver import Dialect, ReadOnlyViolation, Row, Sql, sqlite_time
+from consentry.storage.sql.connection import ReadOnlyViolation, Row, Runnable, sqlite_time
 from consentry.storage.sql.sqlite_checkpoints import SAFETY_NET_PAGES, WalCheckpointer
+from consentry.storage.sql.statements import Compiled, Dialect
 
 BUSY_TIMEOUT_MS = 30_000
 _IDLE_LIMIT = 32
@@ -34,21 +35,37 @@ _IDLE_LIMIT = 32
 _CONVERTED = (datetime, list, tuple, frozenset)
 
 
+def _stored(value: object) -> object:
+    """A Python value as SQLite stores it (timestamps as text, lists as JSON for json_each)."""
+    if isinstance(value, datetime):
+        return sqlite_time(value)
+    if isinstance(value, list | tuple | frozenset):
+        return json.dumps(list(value))
+    return value
+
+
 def _bind(args: Sequence[object]) -> Sequence[object]:
-    """Python values as SQLite stores them (timestamps as text, lists as JSON for json_each)."""
     for value in args:
         if isinstance(value, _CONVERTED):
-            break
-    else:
-        return args  # nothing to convert (the common case)
-    return tuple(
-        sqlite_time(value)
-        if isinstance(value, datetime)
-        else json.dumps(list(value))
-        if isinstance(value, list | tuple | frozenset)
-        else value
-        for value in args
-    )
+            return tuple(_stored(value) for value in args)
+    return args  # nothing to convert (the common case)
+
+
+def _bind_named(values: Mapping[str, object]) -> Mapping[str, object]:
+    for value in values.values():
+        if isinstance(value, _CONVERTED):
+            return {name: _stored(value) for name, value in values.items()}
+    return values
+
+
+Parameters = Sequence[object] | Mapping[str, object]
+
+
+def _parameters(
+    compiled: Compiled, args: Sequence[object], values: Mapping[str, object]
+) -> Parameters:
+    """Positional arguments of a SQL text (`Sql`), or a `Statement`'s named values."""
+    return _bind(args) if args else _bind_named(compiled.named(values))
 
 
 class SqliteConnection:
@@ -70,13 +87,17 @@ class SqliteConnection:
     def dialect(self) -> Dialect:
         return Dialect.SQLITE
 
-    async def _run(self, statement: Sql, args: Sequence[object]) -> sqlite3.Cursor:
-        if statement.writes:
+    async def _run(
+        self, statement: Runnable, args: Sequence[object], values: Mapping[str, object]
+    ) -> sqlite3.Cursor:
+        compiled = statement.compiled(Dialect.SQLITE)
+        parameters = _parameters(compiled, args, values)
+        if compiled.writes:
             if self._read_only:
-                raise ReadOnlyViolation(statement.sqlite[:60])
+                raise ReadOnlyViolation(compiled.text[:60])
             if self._autocommit:
                 async with self._write_lock:  # one statement, its own transaction
-                    return self._execute(statement, args)
+                    return self._execute(compiled.text, parameters)
             if not self._in_transaction:
                 await self._write_lock.acquire()
                 try:
@@ -85,41 +106,52 @@ class SqliteConnection:
                     self._write_lock.release()
                     raise
                 self._in_transaction = True
-        return self._execute(statement, args)
+        return self._execute(compiled.text, parameters)
 
-    def _execute(self, statement: Sql, args: Sequence[object]) -> sqlite3.Cursor:
+    def _execute(self, text: str, parameters: Parameters) -> sqlite3.Cursor:
         try:
-            return self._raw.execute(statement.sqlite, _bind(args))
+            return self._raw.execute(text, parameters)
         except sqlite3.IntegrityError as exc:
             raise Conflict("constraint violated") from exc
 
-    async def fetch(self, statement: Sql, *args: object) -> Sequence[Row]:
-        cursor = await self._run(statement, args)
+    async def fetch(self, statement: Runnable, *args: object, **values: object) -> Sequence[Row]:
+        cursor = await self._run(statement, args, values)
         rows: list[Row] = cursor.fetchall()
         return rows
 
-    async def fetchrow(self, statement: Sql, *args: object) -> Row | None:
-        cursor = await self._run(statement, args)
+    async def fetchrow(self, statement: Runnable, *args: object, **values: object) -> Row | None:
+        cursor = await self._run(statement, args, values)
         row: Row | None = cursor.fetchone()
         cursor.close()
         return row
 
-    async def fetchval(self, statement: Sql, *args: object) -> Any:
-        row = await self.fetchrow(statement, *args)
+    async def fetchval(self, statement: Runnable, *args: object, **values: object) -> Any:
+        row = await self.fetchrow(statement, *args, **values)
         return None if row is None else row[0]
 
-    async def execute(self, statement: Sql, *args: object) -> int:
-        cursor = await self._run(statement, args)
+    async def execute(self, statement: Runnable, *args: object, **values: object) -> int:
+        cursor = await self._run(statement, args, values)
         changed = cursor.rowcount
         cursor.close()
         return max(changed, 0)
 
-    async def executemany(self, statement: Sql, rows: Sequence[Sequence[object]]) -> None:
+    async def executemany(
+        self, statement: Runnable, rows: Sequence[Sequence[object] | Mapping[str, object]]
+    ) -> None:
         if not rows:
             return
-        await self._run(statement, rows[0])
+        compiled = statement.compiled(Dialect.SQLITE)
+        first, rest = rows[0], rows[1:]
+        if isinstance(first, Mapping):
+            await self._run(statement, (), first)
+        else:
+            await self._run(statement, first, {})
+        batch = [
+            _bind_named(compiled.named(row)) if isinstance(row, Mapping) else _bind(row)
+            for row in rest
+        ]
         try:
-            self._raw.executemany(statement.sqlite, [_bind(row) for row in rows[1:]])
+            self._raw.executemany(compiled.text, batch)
         except sqlite3.IntegrityError as exc:
             raise Conflict("constraint violated") from exc
 

@@ -10,15 +10,16 @@ commits do not wait for the WAL flush, and a crash of the server may forget the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import make_url
 
 from consentry.storage.errors import Conflict
-from consentry.storage.sql.driver import Dialect, ReadOnlyViolation, Row, Sql
+from consentry.storage.sql.connection import ReadOnlyViolation, Row, Runnable
 from consentry.storage.sql.postgres_pool import PostgresPool
+from consentry.storage.sql.statements import Dialect
 
 STATEMENT_CACHE_SIZE = 512
 _RELAXED_SETTINGS = {"synchronous_commit": "off"}
@@ -57,52 +58,63 @@ class PostgresConnection:
     def dialect(self) -> Dialect:
         return Dialect.POSTGRESQL
 
-    async def _prepare(self, statement: Sql) -> None:
-        if not statement.writes:
-            return
+    async def _prepare(
+        self, statement: Runnable, args: Sequence[object], values: Mapping[str, object]
+    ) -> tuple[str, Sequence[object]]:
+        """The text and positional arguments; opens the transaction before the first write."""
+        compiled = statement.compiled(Dialect.POSTGRESQL)
+        arguments = args if args else compiled.arguments(values)
+        if not compiled.writes:
+            return compiled.text, arguments
         if self._read_only:
-            raise ReadOnlyViolation(statement.postgresql[:60])
+            raise ReadOnlyViolation(compiled.text[:60])
         if self._autocommit or self._in_transaction:
-            return
-        if statement.standalone and self._standalone_writes:
-            return  # atomic by itself, and the unit of work's last write: no BEGIN/COMMIT
+            return compiled.text, arguments
+        if compiled.standalone and self._standalone_writes:
+            return compiled.text, arguments  # atomic, and the unit of work's last write
         await self._raw.execute("BEGIN")
         self._in_transaction = True
+        return compiled.text, arguments
 
-    async def fetch(self, statement: Sql, *args: object) -> Sequence[Row]:
-        await self._prepare(statement)
+    async def fetch(self, statement: Runnable, *args: object, **values: object) -> Sequence[Row]:
+        text, arguments = await self._prepare(statement, args, values)
         try:
-            rows: list[Row] = await self._raw.fetch(statement.postgresql, *args)
+            rows: list[Row] = await self._raw.fetch(text, *arguments)
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise Conflict("constraint violated") from exc
         return rows
 
-    async def fetchrow(self, statement: Sql, *args: object) -> Row | None:
-        await self._prepare(statement)
+    async def fetchrow(self, statement: Runnable, *args: object, **values: object) -> Row | None:
+        text, arguments = await self._prepare(statement, args, values)
         try:
-            row: Row | None = await self._raw.fetchrow(statement.postgresql, *args)
+            row: Row | None = await self._raw.fetchrow(text, *arguments)
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise Conflict("constraint violated") from exc
         return row
 
-    async def fetchval(self, statement: Sql, *args: object) -> Any:
-        row = await self.fetchrow(statement, *args)
+    async def fetchval(self, statement: Runnable, *args: object, **values: object) -> Any:
+        row = await self.fetchrow(statement, *args, **values)
         return None if row is None else row[0]
 
-    async def execute(self, statement: Sql, *args: object) -> int:
-        await self._prepare(statement)
+    async def execute(self, statement: Runnable, *args: object, **values: object) -> int:
+        text, arguments = await self._prepare(statement, args, values)
         try:
-            status: str = await self._raw.execute(statement.postgresql, *args)
+            status: str = await self._raw.execute(text, *arguments)
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise Conflict("constraint violated") from exc
         return _changed(status)
 
-    async def executemany(self, statement: Sql, rows: Sequence[Sequence[object]]) -> None:
+    async def executemany(
+        self, statement: Runnable, rows: Sequence[Sequence[object] | Mapping[str, object]]
+    ) -> None:
         if not rows:
             return
-        await self._prepare(statement)
+        first = rows[0]
+        text, _ = await self._prepare(statement, () if isinstance(first, Mapping) else first, {})
+        compiled = statement.compiled(Dialect.POSTGRESQL)
+        batch = [compiled.arguments(row) if isinstance(row, Mapping) else row for row in rows]
         try:
-            await self._raw.executemany(statement.postgresql, rows)
+            await self._raw.executemany(text, batch)
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise Conflict("constraint violated") from exc
 

@@ -11,12 +11,6 @@ from types import TracebackType
 from typing import Self
 
 from consentry.core.ports.audit import AuditRepository
-from consentry.core.ports.tokens import (
-    AuthorizationCodeRepository,
-    RefreshTokenRepository,
-    TokenStateRepository,
-)
-from consentry.core.ports.throttling import ClientAuthFailureRepository
 from consentry.core.ports.clients import ClientRepository
 from consentry.core.ports.grants import (
     ConsentRepository,
@@ -24,18 +18,25 @@ from consentry.core.ports.grants import (
     PendingAuthorizationRepository,
 )
 from consentry.core.ports.keys import SigningKeyRepository
-from consentry.core.ports.users import UserRepository
 from consentry.core.ports.sessions import WebSessionRepository
+from consentry.core.ports.throttling import ClientAuthFailureRepository
+from consentry.core.ports.tokens import (
+    AuthorizationCodeRepository,
+    RefreshTokenRepository,
+    TokenStateRepository,
+)
+from consentry.core.ports.users import UserRepository
 from consentry.storage.sql.audit import SqlAuditRepository
 from consentry.storage.sql.client_cache import ClientCache
 from consentry.storage.sql.clients import SqlClientRepository, SqlUserRepository
-from consentry.storage.sql.driver import (
+from consentry.storage.sql.connection import (
     Connection,
     Database,
     Lease,
 )
 from consentry.storage.sql.grants import SqlGrantRepository, SqlPendingAuthorizationRepository
-from consentry.storage.sql.one_time import SqlAuthorizationCodeRepository, SqlRefreshTokenRepository
+from consentry.storage.sql.repositories.codes import SqlAuthorizationCodeRepository
+from consentry.storage.sql.repositories.refresh_tokens import SqlRefreshTokenRepository
 from consentry.storage.sql.security import (
     SqlClientAuthFailureRepository,
     SqlConsentRepository,

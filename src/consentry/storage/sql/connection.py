@@ -18,20 +18,16 @@ UPDATE`) counts as a write.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any, Protocol
+
+from consentry.storage.sql.statements import Compiled, Dialect, Statement
 
 _PARAMETER = re.compile(r"\$(\d+)")
 _ANY = re.compile(r"= ANY\(\$(\d+)\)")
 _READ_VERBS = ("SELECT", "VALUES")
-
-
-class Dialect(StrEnum):
-    SQLITE = "sqlite"
-    POSTGRESQL = "postgresql"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +44,9 @@ class Sql:
 
     def text(self, dialect: Dialect) -> str:
         return self.postgresql if dialect is Dialect.POSTGRESQL else self.sqlite
+
+    def compiled(self, dialect: Dialect) -> Compiled:
+        return Compiled(self.text(dialect), (), {}, self.writes, self.standalone)
 
 
 def sql(text: str, *, sqlite: str | None = None, standalone: bool = False) -> Sql:
@@ -70,23 +69,35 @@ class Row(Protocol):
     def __getitem__(self, key: str | int, /) -> Any: ...
 
 
+Runnable = Statement | Sql
+
+
 class Connection(Protocol):
-    """The connection of one unit of work (see the module docstring for transactions)."""
+    """The connection of one unit of work (see the module docstring for transactions).
+
+    Values are passed by name for a `Statement` (`fetch(CODE, code_hash=…)`).
+    """
 
     @property
     def dialect(self) -> Dialect: ...
 
-    async def fetch(self, statement: Sql, *args: object) -> Sequence[Row]: ...
-    async def fetchrow(self, statement: Sql, *args: object) -> Row | None: ...
-    async def fetchval(self, statement: Sql, *args: object) -> Any:
+    async def fetch(
+        self, statement: Runnable, *args: object, **values: object
+    ) -> Sequence[Row]: ...
+    async def fetchrow(
+        self, statement: Runnable, *args: object, **values: object
+    ) -> Row | None: ...
+    async def fetchval(self, statement: Runnable, *args: object, **values: object) -> Any:
         """The first column of the first row, or None when there is no row."""
         ...
 
-    async def execute(self, statement: Sql, *args: object) -> int:
+    async def execute(self, statement: Runnable, *args: object, **values: object) -> int:
         """Run a statement; returns the number of rows it changed."""
         ...
 
-    async def executemany(self, statement: Sql, rows: Sequence[Sequence[object]]) -> None: ...
+    async def executemany(
+        self, statement: Runnable, rows: Sequence[Sequence[object] | Mapping[str, object]]
+    ) -> None: ...
     async def commit(self) -> None:
         """End the transaction, if a write opened one."""
         ...

@@ -1,0 +1,1 @@
+"""The SQL repositories, one module per aggregate, each on the connection of one unit of work."""
