@@ -19,7 +19,10 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.consentry_bulk import Collected
-from consentry.clock import SystemClock
+from consentry.clock import Clock, SystemClock
+from consentry.composition.app import create_app
+from consentry.composition.derived import hasher_from, policy_from
+from consentry.core.authorize import AuthorizationEndpoint
 from consentry.core.hashing import new_identifier
 from consentry.core.model import (
     AuthMethod,
@@ -27,20 +30,20 @@ from consentry.core.model import (
     Grant,
     PendingAuthorization,
 )
+from consentry.core.ports.unit_of_work import UnitOfWorkFactory
 from consentry.core.scopes import MARKETING_SOLUTIONS, Level, scopes_for
 from consentry.core.tokens import TokenIssuer
-from consentry.settings import Settings
-from consentry.storage import migrate
-from consentry.storage.sql import schema as tables
-from consentry.storage.sql.demo_data import (
+from consentry.demo.seed import (
     ADVERTISERS,
     DEMO_REDIRECT_URI,
     add_credential,
     seed_demo,
 )
+from consentry.keys.keyring import KeyRing
+from consentry.settings import Settings
+from consentry.storage import migrate
+from consentry.storage.sql import schema as tables
 from consentry.storage.sql.engine import create_engine
-from consentry.web.app import create_app, hasher_from, policy_from
-from consentry.web.services import Services
 
 BATCH = 2000  # values minted per transaction
 
@@ -144,19 +147,23 @@ class Minter:
         self._settings = settings
         self._world = world
         self._app: FastAPI = create_app(settings)
-        self._services: Services = self._app.state.services
+        components = self._app.state.components
+        self._keyring: KeyRing = components.get(KeyRing)
+        self._clock: Clock = components.get(Clock)
+        self._units: UnitOfWorkFactory = components.get(UnitOfWorkFactory)
+        self._authorization: AuthorizationEndpoint = components.get(AuthorizationEndpoint)
         self._engine: AsyncEngine = create_engine(settings.database_url)  # bulk inserts
         self._policy = policy_from(settings)
         self._issuer = TokenIssuer(
             issuer=settings.issuer,
-            signer=self._services.keyring,
+            signer=self._keyring,
             hasher=hasher_from(settings),
             policy=self._policy,
-            clock=self._services.clock,
+            clock=self._clock,
         )
 
     async def __aenter__(self) -> Minter:
-        await self._services.keyring.ready()
+        await self._keyring.ready()
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
@@ -164,7 +171,7 @@ class Minter:
         await self._engine.dispose()
 
     async def _client(self) -> Client:
-        async with self._services.uow() as uow:
+        async with self._units() as uow:
             client = await uow.clients.get_by_client_id(self._world.client_id)
         if client is None:
             raise RuntimeError("the seeded client is missing")
@@ -189,7 +196,7 @@ class Minter:
             collected = Collected()
             uow = collected.as_unit_of_work()
             for _ in range(min(BATCH, count - len(codes))):
-                now = self._services.clock.now()
+                now = self._clock.now()
                 pending = PendingAuthorization(
                     id_hash=b"",
                     credential_id=client.credential.id,
@@ -202,7 +209,7 @@ class Minter:
                     expires_at=now + self._policy.consent_ttl,
                 )
                 grant = self._grant(client, now)
-                target = await self._services.authorization.issue_code(uow, pending, grant)
+                target = await self._authorization.issue_code(uow, pending, grant)
                 codes.append(parse_qs(urlsplit(target.url).query)["code"][0])
             await collected.store(self._engine)
         return codes
@@ -216,7 +223,7 @@ class Minter:
             collected = Collected()
             uow = collected.as_unit_of_work()
             for _ in range(min(BATCH, count - len(refresh))):
-                grant = self._grant(client, self._services.clock.now())
+                grant = self._grant(client, self._clock.now())
                 await uow.grants.add(grant)
                 issued = await self._issuer.issue(uow, client, grant, with_refresh_token=True)
                 if issued.refresh_token is None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.types import Message, Receive, Scope, Send
 
-from consentry.web.factory import app_from_environment
+from consentry.composition.factory import app_from_environment
 
 
 def app() -> Any:

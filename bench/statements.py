@@ -23,8 +23,8 @@ import httpx
 
 from bench.consentry_data import Minter, World, migrate_database, seed, settings_for
 from bench.scenarios import API_PATH
+from consentry.composition.app import create_app
 from consentry.settings import Settings
-from consentry.web.app import create_app
 
 WARM = 30
 BASE = "http://127.0.0.1:9"

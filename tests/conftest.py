@@ -20,13 +20,15 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consentry.clock import FixedClock
+from consentry.composition.app import create_app
+from consentry.composition.derived import hasher_from
+from consentry.demo.seed import DemoApp, seed_demo
+from consentry.keys.keyring import KeyRing
 from consentry.settings import Settings
 from consentry.storage import migrate
 from consentry.storage.sql.connection import Database
 from consentry.storage.sql.database import open_database
-from consentry.storage.sql.demo_data import DemoApp, seed_demo
 from consentry.storage.sql.engine import create_engine
-from consentry.web.app import create_app, hasher_from
 from tests.support.postgres import PostgresServer, start_postgres
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -149,7 +151,7 @@ class Demo:
 
 @pytest.fixture
 async def demo(engine: AsyncEngine, settings: Settings, clock: FixedClock) -> Demo:
-    from consentry.storage.sql.demo_data import CUSTOMER_EMAIL
+    from consentry.demo.seed import CUSTOMER_EMAIL
 
     async with engine.begin() as conn:
         app = await seed_demo(
@@ -166,7 +168,7 @@ async def demo(engine: AsyncEngine, settings: Settings, clock: FixedClock) -> De
 @pytest.fixture
 async def app(settings: Settings, clock: FixedClock) -> AsyncIterator[FastAPI]:
     application = create_app(settings, clock=clock)
-    await application.state.services.keyring.ready()  # what the lifespan does under uvicorn
+    await application.state.components.get(KeyRing).ready()  # what the lifespan does under uvicorn
     yield application
     await application.state.database.close()
 

@@ -70,7 +70,7 @@ class ConsentryTarget:
         self,
         supervisor: Supervisor,
         *,
-        app: str = "consentry.web.factory:app_from_environment",
+        app: str = "consentry.composition.factory:app_from_environment",
         extra: dict[str, str] | None = None,
     ) -> None:
         """A fresh server process; `app` and `extra` environment for the profiler."""

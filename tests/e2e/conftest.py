@@ -4,8 +4,8 @@ Each browser test gets its own database (the `database_url` fixture of tests/con
 PostgreSQL, passed through unchanged), seeds the demo world into it, and starts two processes on
 loopback exactly as a person would run them:
 
-- consentry: ``python -m uvicorn --factory consentry.web.factory:app_from_environment`` with its
-  settings in ``CONSENTRY_*`` environment variables;
+- consentry: ``python -m uvicorn --factory consentry.composition.factory:app_from_environment``
+  with its settings in ``CONSENTRY_*`` environment variables;
 - the demo client: ``python -m demo_client --config <json>``.
 
 Why Playwright's *async* API and not pytest-playwright's ``page``/``browser`` fixtures: those are
@@ -48,10 +48,10 @@ from playwright.async_api import (
 from pydantic import SecretStr
 
 from consentry.clock import SystemClock
+from consentry.composition.derived import hasher_from
+from consentry.demo.seed import CUSTOMER_EMAIL, seed_demo
 from consentry.settings import Settings
-from consentry.storage.sql.demo_data import CUSTOMER_EMAIL, seed_demo
 from consentry.storage.sql.engine import create_engine
-from consentry.web.app import hasher_from
 from tests.conftest import CUSTOMER_PASSWORD, DEVELOPER_PASSWORD, TEST_SECRET, Demo
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's build; never `playwright install` (see TESTING.md)
@@ -212,7 +212,7 @@ def consentry_server(
             "-m",
             "uvicorn",
             "--factory",
-            "consentry.web.factory:app_from_environment",
+            "consentry.composition.factory:app_from_environment",
             "--host",
             "127.0.0.1",
             "--port",

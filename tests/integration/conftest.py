@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from consentry.composition.derived import hasher_from
 from consentry.core.hashing import SecretHasher
 from consentry.settings import Settings
-from consentry.web.app import hasher_from
 from tests.conftest import CLIENT_REDIRECT_URI, Demo
 from tests.support.flow import exchange_code, obtain_code
 

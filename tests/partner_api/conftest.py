@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consentry.clock import FixedClock
+from consentry.composition.derived import hasher_from
 from consentry.core.hashing import SecretHasher
 from consentry.core.scopes import MARKETING_SOLUTIONS, RETAIL_MEDIA
+from consentry.demo.partner_data import PartnerSeed
 from consentry.settings import Settings
-from consentry.storage.sql.partner_demo import PartnerSeed
-from consentry.web.app import hasher_from
 from tests.conftest import CLIENT_REDIRECT_URI, Demo
 from tests.partner_api.world import MARKETING_LEVELS, RETAIL_LEVELS, add_partner_app, seed_partner
 from tests.support.flow import bearer, exchange_code, obtain_code

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from consentry.clock import FixedClock
-from consentry.storage.sql.partner_demo import PartnerSeed
+from consentry.demo.partner_data import PartnerSeed
 from demo_client.app import create_app as create_demo_client
 from demo_client.settings import DemoClientSettings
 from tests.conftest import ISSUER, Demo

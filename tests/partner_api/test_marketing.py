@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from consentry.demo.partner_data import PartnerSeed
 from consentry.storage.sql import schema as t
-from consentry.storage.sql.partner_demo import PartnerSeed
 from tests.conftest import Demo
 from tests.partner_api.conftest import Caller
 from tests.partner_api.test_errors import assert_criteo_error, claims_of

@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consentry.clock import FixedClock
 from consentry.core.model import Advertiser
+from consentry.demo.partner_data import DAYS, RETAILERS, seed_partner_data
 from consentry.storage import migrate
 from consentry.storage.sql import schema as t
 from consentry.storage.sql.connection import Database
 from consentry.storage.sql.engine import sync_url
-from consentry.storage.sql.partner_demo import DAYS, RETAILERS, seed_partner_data
 from consentry.storage.sql.rate_limits import SqlRateLimitRepository
 from consentry.storage.sql.unit_of_work import SqlUnitOfWork
 from tests.conftest import Demo

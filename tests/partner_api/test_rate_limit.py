@@ -15,13 +15,14 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consentry.clock import FixedClock
+from consentry.composition.app import create_app
 from consentry.core.hashing import SecretHasher
 from consentry.core.model import AccessTokenClaims, AuthMethod
 from consentry.core.scopes import MARKETING_SOLUTIONS
+from consentry.keys.keyring import KeyRing
 from consentry.partner_api.rate_limit import RateLimitPolicy, RateLimitState, bucket
 from consentry.settings import Settings
 from consentry.storage.sql import schema as t
-from consentry.web.app import create_app
 from tests.conftest import ISSUER, Demo
 from tests.partner_api.conftest import Caller, consent
 from tests.partner_api.test_errors import assert_criteo_error
@@ -111,7 +112,7 @@ async def nodes(settings: Settings, clock: FixedClock) -> AsyncIterator[list[htt
     apps: list[FastAPI] = [create_app(tuned, clock=clock) for _ in range(2)]
     clients = []
     for app in apps:
-        await app.state.services.keyring.ready()
+        await app.state.components.get(KeyRing).ready()
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         clients.append(httpx.AsyncClient(transport=transport, base_url=ISSUER))
     yield clients

@@ -15,7 +15,7 @@ from criteo_api_retailmedia_v2027_01.model.json_api_page_response_of_campaign_v2
     JsonApiPageResponseOfCampaignV202301,
 )
 
-from consentry.storage.sql.partner_demo import PartnerSeed
+from consentry.demo.partner_data import PartnerSeed
 from tests.conftest import ISSUER, Demo
 from tests.partner_api.conftest import Caller
 from tests.partner_api.test_errors import assert_criteo_error

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from consentry.core.hashing import SecretHasher, new_identifier
 from consentry.core.model import AuthMethod
 from consentry.core.scopes import MARKETING_SOLUTIONS, RETAIL_MEDIA, Level, Service, scopes_for
+from consentry.demo.partner_data import PartnerSeed, seed_partner_data
+from consentry.demo.seed import add_credential
 from consentry.storage.sql import schema as t
-from consentry.storage.sql.demo_data import add_credential
-from consentry.storage.sql.partner_demo import PartnerSeed, seed_partner_data
 from tests.support.world import ClientPair
 
 RETAIL_LEVELS = {"Accounts": Level.READ, "Campaign": Level.MANAGE}

@@ -17,11 +17,12 @@ from fastapi import FastAPI
 from PIL import Image
 
 from consentry.core.ports.unit_of_work import PortalUnitOfWork
+from consentry.demo.seed import DEVELOPER_EMAIL
 from consentry.portal.accounts import Developer, SignUpForm
 from consentry.portal.apps import AppForm
-from consentry.storage.sql.demo_data import DEVELOPER_EMAIL
-from consentry.web.services import Services
+from consentry.settings import Settings
 from tests.conftest import Demo
+from tests.support.services import Services
 
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -40,8 +41,8 @@ def csrf_of(html: str) -> str:
 
 
 @pytest.fixture
-def services(app: FastAPI) -> Services:
-    return app.state.services  # type: ignore[no-any-return]
+def services(app: FastAPI, settings: Settings) -> Services:
+    return Services.of(app, settings)
 
 
 @asynccontextmanager

@@ -7,9 +7,9 @@ import pytest
 from consentry.passwords import verify_password
 from consentry.portal.accounts import SignUpForm
 from consentry.portal.errors import AlreadyExists, InvalidInput
-from consentry.web.services import Services
 from tests.conftest import Demo
 from tests.portal.conftest import PASSWORD, sign_up, unit
+from tests.support.services import Services
 
 
 async def test_sign_up_creates_an_organization_and_a_developer_with_an_argon2id_password(

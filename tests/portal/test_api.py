@@ -7,8 +7,8 @@ import httpx
 import pytest
 
 from consentry.portal.accounts import Developer
-from consentry.web.services import Services
 from tests.portal.conftest import create_app, image_bytes, portal_sign_in, sign_up, unit
+from tests.support.services import Services
 
 APP = {
     "name": "Bid Optimizer",

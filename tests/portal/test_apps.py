@@ -8,8 +8,8 @@ import pytest
 from consentry.portal.accounts import Developer
 from consentry.portal.apps import AppEdit, AppForm
 from consentry.portal.errors import InvalidInput, NotFoundError
-from consentry.web.services import Services
 from tests.portal.conftest import code_app_form, create_app, image_bytes, unit
+from tests.support.services import Services
 
 
 async def test_domains_become_scope_strings_and_a_new_app_is_not_activated(

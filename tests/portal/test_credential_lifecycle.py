@@ -13,10 +13,10 @@ import httpx
 
 from consentry.core.authorize import UNKNOWN_CLIENT
 from consentry.portal.accounts import Developer
-from consentry.web.services import Services
 from tests.conftest import CLIENT_REDIRECT_URI, Demo
 from tests.portal.conftest import unit
 from tests.support.flow import bearer, consent_link, exchange_code, obtain_code, refresh
+from tests.support.services import Services
 
 ADVERTISERS_ME = "/2027-01/advertisers/me"
 

@@ -7,13 +7,13 @@ import asyncio
 
 import pytest
 
-from consentry.audit.service import events_for_app
+from consentry.composition.derived import hasher_from
+from consentry.core.audit_trail import events_for_app
 from consentry.portal.accounts import Developer
 from consentry.portal.apps import AppForm
 from consentry.portal.errors import AlreadyExists, InvalidInput, LimitReached, NotFoundError
-from consentry.web.app import hasher_from
-from consentry.web.services import Services
 from tests.portal.conftest import create_app, unit
+from tests.support.services import Services
 
 
 async def test_a_pair_is_returned_once_and_only_its_hash_is_stored(

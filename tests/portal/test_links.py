@@ -17,10 +17,10 @@ from consentry.portal.accounts import Developer
 from consentry.portal.apps import AppForm
 from consentry.portal.errors import ConsentLinkInvalid, InvalidInput
 from consentry.storage.sql import schema as t
-from consentry.web.services import Services
 from tests.conftest import CLIENT_REDIRECT_URI, Demo
 from tests.portal.conftest import create_app, csrf_of, unit
 from tests.support.flow import sign_in
+from tests.support.services import Services
 
 CC_FORM = AppForm("Feed Sync", "Nightly sync.", "C-Growth", "client_credentials", {"Reco": "read"})
 

@@ -7,9 +7,9 @@ import re
 
 import httpx
 
-from consentry.web.services import Services
 from tests.conftest import Demo
 from tests.portal.conftest import PASSWORD, csrf_of, image_bytes, portal_sign_in, sign_up
+from tests.support.services import Services
 
 DOMAINS = {"domains.C-Growth.Campaign": "manage", "domains.C-Growth.Analytics": "read"}
 

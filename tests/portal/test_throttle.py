@@ -9,10 +9,10 @@ import httpx
 import pytest
 
 from consentry.clock import FixedClock
-from consentry.consent.throttle import LoginThrottled
-from consentry.web.services import Services
+from consentry.core.sign_in import LoginThrottled
 from tests.conftest import Demo
 from tests.portal.conftest import PASSWORD, csrf_of, sign_up, unit
+from tests.support.services import Services
 
 
 async def _fail(services: Services, email: str, address: str = "10.0.0.1") -> None:

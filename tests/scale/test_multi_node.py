@@ -25,10 +25,10 @@ import pytest
 from pydantic import SecretStr
 
 from consentry.clock import SystemClock
+from consentry.composition.derived import hasher_from
+from consentry.demo.seed import CUSTOMER_EMAIL, seed_demo
 from consentry.settings import Settings
-from consentry.storage.sql.demo_data import CUSTOMER_EMAIL, seed_demo
 from consentry.storage.sql.engine import create_engine
-from consentry.web.app import hasher_from
 from tests.conftest import (
     CLIENT_REDIRECT_URI,
     CUSTOMER_PASSWORD,
@@ -107,7 +107,7 @@ def servers(
                 "-m",
                 "uvicorn",
                 "--factory",
-                "consentry.web.factory:app_from_environment",
+                "consentry.composition.factory:app_from_environment",
                 "--host",
                 "127.0.0.1",
                 "--port",

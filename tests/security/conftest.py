@@ -16,12 +16,14 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consentry.clock import FixedClock
+from consentry.composition.app import create_app
+from consentry.composition.derived import hasher_from
 from consentry.core.audit import AuditKind, StoredAuditEvent
 from consentry.core.hashing import SecretHasher, new_identifier
 from consentry.core.model import AuthMethod
+from consentry.keys.keyring import KeyRing
 from consentry.settings import Settings
 from consentry.storage.sql import schema as t
-from consentry.web.app import create_app, hasher_from
 from tests.conftest import CLIENT_REDIRECT_URI, ISSUER, Demo
 from tests.support.flow import bearer, exchange_code, obtain_code
 from tests.support.storage import sql_unit_of_work
@@ -137,7 +139,7 @@ async def client_credentials(http: httpx.AsyncClient, pair: ClientPair) -> httpx
 async def second_node(settings: Settings, clock: FixedClock) -> AsyncIterator[httpx.AsyncClient]:
     """Another consentry node: its own app, engine and key cache, on the same database."""
     node: FastAPI = create_app(settings, clock=clock)
-    await node.state.services.keyring.ready()
+    await node.state.components.get(KeyRing).ready()
     transport = httpx.ASGITransport(app=node, raise_app_exceptions=False)
     try:
         async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as http:

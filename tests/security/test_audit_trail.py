@@ -16,10 +16,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
-from consentry.audit.service import events_for_app, verify_chain
 from consentry.cli.main import app as cli
 from consentry.clock import FixedClock
 from consentry.core.audit import GENESIS_HASH, AuditKind, BrokenLink, canonical_json, record
+from consentry.core.audit_trail import events_for_app, verify_chain
 from consentry.settings import Settings
 from consentry.storage.sql.engine import create_engine
 from tests.conftest import Demo

@@ -14,8 +14,8 @@ from fastapi import FastAPI
 
 import consentry
 from consentry.clock import FixedClock
+from consentry.composition.app import create_app
 from consentry.settings import Settings
-from consentry.web.app import create_app
 from tests.conftest import CLIENT_REDIRECT_URI, Demo
 from tests.security.conftest import Issued
 from tests.support.flow import consent_link, csrf_token, sign_in

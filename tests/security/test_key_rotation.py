@@ -21,12 +21,13 @@ from typer.testing import CliRunner
 from consentry.cli.keys import list_keys, retire_keys, rotate_key
 from consentry.cli.main import app as cli
 from consentry.clock import FixedClock
+from consentry.composition.derived import sealer_from
 from consentry.core.audit import AuditKind
 from consentry.core.errors import InvalidToken
+from consentry.core.ports.unit_of_work import UnitOfWorkFactory
 from consentry.keys.keyring import KeyRing
 from consentry.keys.rotation import CACHE_TTL
 from consentry.settings import Settings
-from consentry.web.app import sealer_from
 from tests.conftest import Demo
 from tests.security.conftest import Issued, audit_events, credentials_of, granted_ids, second_node
 from tests.support.flow import refresh
@@ -64,7 +65,7 @@ async def test_rotated_key_signs_while_the_old_one_still_verifies(
     clock.advance(timedelta(seconds=1))
 
     new_kid = await rotate_key(settings, clock)
-    await app.state.services.keyring.reload()  # the rotating node; others wait for CACHE_TTL
+    await app.state.components.get(KeyRing).reload()  # the rotating node; others wait for CACHE_TTL
     access, _ = await new_access_token(client, demo, issued.refresh_token)
 
     assert kid_of(access) == new_kid != old_kid
@@ -134,14 +135,14 @@ async def test_other_node_signs_with_the_new_key_within_the_cache_ttl(
 async def test_unknown_kids_reload_the_ring_at_most_once_a_second(
     app: FastAPI, demo: Demo, issued: Issued, settings: Settings, clock: FixedClock
 ) -> None:
-    ring: KeyRing = app.state.services.keyring
+    ring: KeyRing = app.state.components.get(KeyRing)
     forged = issued.access_token.replace(issued.access_token.split(".")[0], _header("nope"), 1)
     with pytest.raises(InvalidToken, match="unknown key"):
         await ring.verify(forged)  # an unknown kid: the ring reloads once
     clock.advance(timedelta(milliseconds=500))
     new_kid = await rotate_key(settings, clock)
     fresh = await KeyRing(
-        uow_factory=app.state.services.uow,
+        uow_factory=app.state.components.get(UnitOfWorkFactory),
         sealer=sealer_from(settings),
         clock=clock,
         issuer=settings.issuer,

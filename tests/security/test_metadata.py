@@ -11,6 +11,7 @@ import httpx
 from fastapi import FastAPI
 
 from consentry.core.metadata import all_scopes
+from consentry.core.server import AuthorizationServer
 from tests.conftest import CLIENT_REDIRECT_URI, ISSUER, Demo
 from tests.security.conftest import Issued, credentials_of
 from tests.support.flow import consent_link, decide, open_consent, query_of, sign_in
@@ -43,7 +44,7 @@ async def test_grant_types_are_the_registered_ones_and_each_is_accepted(
     client: httpx.AsyncClient, app: FastAPI, demo: Demo
 ) -> None:
     document = await metadata(client)
-    registered = app.state.services.token_server.grant_types
+    registered = app.state.components.get(AuthorizationServer).grant_types
 
     assert document["grant_types_supported"] == registered
     assert set(registered) == {"authorization_code", "refresh_token", "client_credentials"}

@@ -14,11 +14,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consentry.clock import FixedClock
+from consentry.composition.derived import successor_sealer_from
 from consentry.core.audit import AuditKind
 from consentry.core.hashing import SecretHasher
 from consentry.settings import Settings
 from consentry.storage.sql import schema as t
-from consentry.web.app import successor_sealer_from
 from tests.conftest import Demo
 from tests.security.conftest import Issued, audit_events, granted_ids, second_node
 from tests.support.flow import refresh

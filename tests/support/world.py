@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from consentry.core.hashing import SecretHasher
 from consentry.core.model import AuthMethod
 from consentry.core.scopes import MARKETING_SOLUTIONS, Level, scopes_for
+from consentry.demo.seed import add_credential
 from consentry.storage.sql import schema as t
-from consentry.storage.sql.demo_data import add_credential
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,9 @@ import json
 
 import typer
 
-from consentry.audit.service import all_events, events_for_app, verify_chain
 from consentry.cli.keys import in_transaction
 from consentry.core.audit import BrokenLink, StoredAuditEvent
+from consentry.core.audit_trail import all_events, events_for_app, verify_chain
 from consentry.core.ports.unit_of_work import UnitOfWork
 from consentry.settings import Settings
 

@@ -13,13 +13,13 @@ from typing import TypeVar
 import typer
 
 from consentry.clock import Clock, SystemClock
+from consentry.composition.derived import policy_from, sealer_from
 from consentry.core.ports.keys import StoredSigningKey
 from consentry.core.ports.unit_of_work import UnitOfWork
 from consentry.keys.rotation import retire_after, retire_expired, rotate
 from consentry.settings import Settings
 from consentry.storage.sql.database import open_database
 from consentry.storage.sql.unit_of_work import SqlUnitOfWork
-from consentry.web.app import policy_from, sealer_from
 
 T = TypeVar("T")
 keys_app = typer.Typer(help="Manage the JWT signing keys.", no_args_is_help=True)

@@ -13,17 +13,17 @@ import typer
 from consentry.cli.audit import audit_app
 from consentry.cli.keys import keys_app
 from consentry.clock import SystemClock
-from consentry.settings import Settings
-from consentry.storage import migrate as migrations
-from consentry.storage.sql.demo_data import (
+from consentry.composition.derived import hasher_from
+from consentry.demo.partner_data import seed_partner_data_once
+from consentry.demo.seed import (
     CUSTOMER_EMAIL,
     DEMO_REDIRECT_URI,
     DEVELOPER_EMAIL,
     seed_demo,
 )
+from consentry.settings import Settings
+from consentry.storage import migrate as migrations
 from consentry.storage.sql.engine import create_engine, is_sqlite
-from consentry.storage.sql.partner_demo import seed_partner_data_once
-from consentry.web.app import hasher_from
 
 LOG_CONFIG: dict[str, object] = {
     "version": 1,
@@ -72,7 +72,7 @@ def serve(
 
     _settings()  # fail fast on bad settings
     uvicorn.run(
-        "consentry.web.factory:app_from_environment",
+        "consentry.composition.factory:app_from_environment",
         factory=True,
         host=host,
         port=port,
@@ -101,7 +101,7 @@ def seed_demo_command(
 
 
 async def _seed(settings: Settings, config: Path, credentials: Path) -> bool:
-    from consentry.storage.sql.demo_data import demo_exists
+    from consentry.demo.seed import demo_exists
 
     engine = create_engine(settings.database_url)
     try:

@@ -1,94 +1,104 @@
-"""Routes: sign in and sign out (server-side sessions, CSRF-protected forms)."""
+"""Routes: customers sign in and out (server-side sessions, CSRF-protected forms)."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from consentry.audit.service import record_sign_in
-from consentry.consent.login import safe_next
-from consentry.consent.throttle import LoginThrottled
-from consentry.web.deps import ServicesDep
-from consentry.web.errors import NO_STORE
+from consentry.core.audit_trail import record_sign_in
+from consentry.core.sign_in import LoginThrottled
+from consentry.web.deps import (
+    ClockDep,
+    FormLimitsDep,
+    LoginThrottleDep,
+    PortalUnitsOfWorkDep,
+    SessionsDep,
+    TemplatesDep,
+    UnitsOfWorkDep,
+)
 from consentry.web.forms import parse_form_pairs
+from consentry.web.headers import NO_STORE
+from consentry.web.navigation import CUSTOMER_SIGN_IN, safe_next
+from consentry.web.routing import RouteTable
 
-router = APIRouter(include_in_schema=False)
+routes = RouteTable(include_in_schema=False)
 
 
-def login_url(next_path: str) -> str:
-    return "/login?next=" + quote(next_path, safe="/")
-
-
-@router.get("/login")
-async def login_page(request: Request, services: ServicesDep, next: str = "/") -> Response:
-    async with services.uow() as uow:
-        active = await services.sessions.ensure(uow, request)
-    response = services.templates.TemplateResponse(
-        request,
-        "login.html",
-        {"csrf_token": active.csrf_token, "next": safe_next(next), "error": None, "email": ""},
-        headers=NO_STORE,
-    )
-    services.sessions.set_cookie(response, active)
+@routes.get(CUSTOMER_SIGN_IN)
+async def login_page(
+    request: Request,
+    units: UnitsOfWorkDep,
+    sessions: SessionsDep,
+    templates: TemplatesDep,
+    next: str = "/",
+) -> Response:
+    async with units() as uow:
+        active = await sessions.ensure(uow, request)
+    context = {"csrf_token": active.csrf_token, "next": safe_next(next), "error": None, "email": ""}
+    response = templates.page(request, "login.html", context)
+    sessions.set_cookie(response, active)
     return response
 
 
-@router.post("/login")
-async def login(request: Request, services: ServicesDep) -> Response:
-    form = dict(await parse_form_pairs(request, services.settings.max_form_bytes))
+@routes.post(CUSTOMER_SIGN_IN)
+async def login(
+    request: Request,
+    portal_units: PortalUnitsOfWorkDep,
+    sessions: SessionsDep,
+    templates: TemplatesDep,
+    throttle: LoginThrottleDep,
+    clock: ClockDep,
+    forms: FormLimitsDep,
+) -> Response:
+    form = dict(await parse_form_pairs(request, forms.max_bytes))
     next_path = safe_next(form.get("next"))
     email = form.get("email", "")[:320]
     throttled: LoginThrottled | None = None
     user = None
-    async with services.portal_uow() as uow:  # sign-in failures are counted in the database
-        active = await services.sessions.load(uow, request)
-        csrf_ok = services.sessions.check_csrf(active, form.get("csrf_token"))
+    async with portal_units() as uow:  # sign-in failures are counted in the database
+        active = await sessions.load(uow, request)
+        csrf_ok = sessions.check_csrf(active, form.get("csrf_token"))
         if csrf_ok:
             address = request.client.host if request.client else "unknown"
             try:
-                user = await services.login_throttle.sign_in(
-                    uow, email, form.get("password", ""), address
-                )
+                user = await throttle.sign_in(uow, email, form.get("password", ""), address)
             except LoginThrottled as refusal:
                 throttled = refusal
-        now = services.clock.now()
+        now = clock.now()
         if user is None or active is None:
-            retry = active or await services.sessions.start(uow, user_id=None)
+            retry = active or await sessions.start(uow, user_id=None)
             if csrf_ok and throttled is None:  # audited last: it locks the chain head
                 await record_sign_in(uow, email=email, user=None, at=now, surface="consent")
             error = "Incorrect e-mail or password." if csrf_ok else "Your form expired; try again."
-            status, headers = (401 if csrf_ok else 400), dict(NO_STORE)
+            status, headers = (401 if csrf_ok else 400), {}
             if throttled is not None:  # refused before the password was checked
                 error, status = str(throttled), 429
                 headers["Retry-After"] = str(throttled.retry_after)
-            response: Response = services.templates.TemplateResponse(
-                request,
-                "login.html",
-                {"csrf_token": retry.csrf_token, "next": next_path, "error": error, "email": email},
-                status_code=status,
-                headers=headers,
+            context = {"csrf_token": retry.csrf_token, "next": next_path, "error": error}
+            response = templates.page(
+                request, "login.html", {**context, "email": email}, status=status, headers=headers
             )
-            services.sessions.set_cookie(response, retry)
+            sessions.set_cookie(response, retry)
             return response
         # Session fixation defence: the signed-in session gets a brand-new id.
-        await services.sessions.end(uow, active)
-        signed_in = await services.sessions.start(uow, user_id=user.id)
+        await sessions.end(uow, active)
+        signed_in = await sessions.start(uow, user_id=user.id)
         await record_sign_in(uow, email=email, user=user, at=now, surface="consent")
-    response = RedirectResponse(next_path, status_code=303, headers=NO_STORE)
-    services.sessions.set_cookie(response, signed_in)
-    return response
+    redirect = RedirectResponse(next_path, status_code=303, headers=NO_STORE)
+    sessions.set_cookie(redirect, signed_in)
+    return redirect
 
 
-@router.post("/logout")
-async def logout(request: Request, services: ServicesDep) -> Response:
-    form = dict(await parse_form_pairs(request, services.settings.max_form_bytes))
-    async with services.uow() as uow:
-        active = await services.sessions.load(uow, request)
-        if active is not None and services.sessions.check_csrf(active, form.get("csrf_token")):
-            await services.sessions.end(uow, active)
+@routes.post("/logout")
+async def logout(
+    request: Request, units: UnitsOfWorkDep, sessions: SessionsDep, forms: FormLimitsDep
+) -> Response:
+    form = dict(await parse_form_pairs(request, forms.max_bytes))
+    async with units() as uow:
+        active = await sessions.load(uow, request)
+        if active is not None and sessions.check_csrf(active, form.get("csrf_token")):
+            await sessions.end(uow, active)
     response = RedirectResponse("/", status_code=303, headers=NO_STORE)
-    services.sessions.clear_cookie(response)
+    sessions.clear_cookie(response)
     return response

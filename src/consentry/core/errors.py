@@ -12,7 +12,13 @@ import re
 _DESCRIPTION_CHARSET = re.compile(r"[\x20-\x21\x23-\x5b\x5d-\x7e]*")
 
 
-class OAuthError(Exception):
+class Refusal(Exception):
+    """A decided outcome, not a failure: a unit of work that it leaves commits what was written
+    before it (a counted failure, a burned code, a revoked grant must stay so), then re-raises.
+    Any other exception rolls the unit of work back."""
+
+
+class OAuthError(Refusal):
     """An error the client may see, with its RFC code and HTTP status."""
 
     error: str = "server_error"

@@ -6,6 +6,8 @@ the ones implemented, so the document cannot drift from the code.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from consentry.core.scopes import SERVICES, Level, scope_string
 
 # RFC 6749 §2.3.1: the two ways our token, revocation and introspection endpoints accept.
@@ -42,3 +44,14 @@ def authorization_server_metadata(issuer: str, grant_types: list[str]) -> dict[s
         # RFC 9207 §3: `iss` is in every authorization response.
         "authorization_response_iss_parameter_supported": True,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class ServerMetadata:
+    """The metadata document of this node, computed once when the app is built."""
+
+    fields: dict[str, object]
+
+    @classmethod
+    def of(cls, issuer: str, grant_types: list[str]) -> ServerMetadata:
+        return cls(authorization_server_metadata(issuer, grant_types))

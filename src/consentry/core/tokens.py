@@ -25,6 +25,12 @@ class AccessTokenSigner(Protocol):
         ...
 
 
+class PublishedKeys(Protocol):
+    async def jwks(self) -> dict[str, list[dict[str, str]]]:
+        """The public keys that verify access tokens, as a JWK Set (RFC 7517 §5)."""
+        ...
+
+
 class AccessTokenVerifier(Protocol):
     async def verify(self, token: str) -> AccessTokenClaims:
         """Check signature, issuer, audience and expiry (with leeway); raise InvalidToken."""

@@ -13,45 +13,32 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated, cast
 
-from fastapi import Depends, Request
+from fastapi import Request
 
-from consentry.core.errors import InsufficientScope, OAuthError, TooManyRequests
+from consentry.clock import Clock
+from consentry.core.errors import InsufficientScope, TooManyRequests
 from consentry.core.ports.partner import PartnerData, PartnerDataFactory
-from consentry.core.ports.unit_of_work import UnitOfWork
+from consentry.core.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from consentry.core.scopes import Service, satisfies
-from consentry.partner_api.errors import InvalidRequestBody, PartnerApiError, ResourceNotFound
+from consentry.core.tokens import AccessTokenVerifier
+from consentry.partner_api.errors import InvalidRequestBody, ResourceNotFound
 from consentry.partner_api.guard import GrantedAccess, admit
-from consentry.partner_api.headers import add_partner_headers
+from consentry.partner_api.middleware import add_partner_headers
 from consentry.partner_api.rate_limit import RateLimiter
-from consentry.partner_api.versions import VersionPolicy
-from consentry.web.deps import ServicesDep
-from consentry.web.services import Services
 
 
 @dataclass(frozen=True, slots=True)
-class PartnerComponents:
-    """The partner API's own collaborators, built by `create_app` and kept on `app.state`."""
+class PartnerGate:
+    """What every partner-API call goes through, built by `create_app`: token verification, the
+    rate limiter, the partner data, the units of work; `base_url` for the paging links."""
 
-    data: PartnerDataFactory
+    verifier: AccessTokenVerifier
     limiter: RateLimiter
-    versions: VersionPolicy
-
-
-async def get_partner(request: Request) -> PartnerComponents:
-    return cast(PartnerComponents, request.app.state.partner)
-
-
-PartnerDep = Annotated[PartnerComponents, Depends(get_partner)]
-
-
-async def check_version(
-    version: str, request: Request, services: ServicesDep, partner: PartnerDep
-) -> None:
-    """Router dependency: 404 for an unknown version, 410 for a retired one, else headers."""
-    headers = partner.versions.check(version, services.clock.now().date())
-    add_partner_headers(request, headers)
+    data: PartnerDataFactory
+    units: UnitOfWorkFactory
+    clock: Clock
+    base_url: str
 
 
 def parse_id(value: str) -> int:
@@ -115,8 +102,7 @@ _SAFE_METHODS = frozenset({"GET", "HEAD"})
 @asynccontextmanager
 async def partner_call(
     request: Request,
-    services: Services,
-    partner: PartnerComponents,
+    gate: PartnerGate,
     scope: str | None,
     *,
     service: Service | None = None,
@@ -128,30 +114,18 @@ async def partner_call(
     Reading calls (GET) then read on that same connection; changing calls get a unit of work
     of their own, one transaction that commits or rolls back as a whole.
     """
-    refusal: Exception | None = None
-    access: GrantedAccess | None = None
-    async with services.uow(autocommit=True, relaxed=True) as gate:
-        try:
-            data = partner.data(gate)
-            access, state = await admit(request, services, data.rate_limits, partner.limiter)
-            add_partner_headers(request, state.headers())
-            if state.exceeded:
-                add_partner_headers(request, {"Retry-After": str(state.retry_after)})
-                raise TooManyRequests(state.retry_after, "The rate limit of this caller is spent.")
-            _check_scope(access, scope, service)
-        except (OAuthError, PartnerApiError) as error:
-            refusal = error  # a decided refusal: answered after the gate (the count stays)
-        else:
-            if request.method in _SAFE_METHODS:
-                yield PartnerCall(access=access, uow=gate, data=data)
-    if refusal is not None:
-        raise refusal
-    if access is None or request.method in _SAFE_METHODS:
-        return
-    async with services.uow() as uow:
-        try:
-            yield PartnerCall(access=access, uow=uow, data=partner.data(uow))
-        except (OAuthError, PartnerApiError) as error:
-            refusal = error  # e.g. 403 for an advertiser that was not granted: keep what was done
-    if refusal is not None:
-        raise refusal
+    # A refusal (OAuthError, PartnerApiError: `core.errors.Refusal`) leaves the unit of work
+    # committed: the count stays, and so does what a changing call did before it was refused.
+    async with gate.units(autocommit=True, relaxed=True) as counting:
+        data = gate.data(counting)
+        access, state = await admit(request, gate.verifier, data.rate_limits, gate.limiter)
+        add_partner_headers(request, state.headers())
+        if state.exceeded:
+            add_partner_headers(request, {"Retry-After": str(state.retry_after)})
+            raise TooManyRequests(state.retry_after, "The rate limit of this caller is spent.")
+        _check_scope(access, scope, service)
+        if request.method in _SAFE_METHODS:
+            yield PartnerCall(access=access, uow=counting, data=data)
+            return
+    async with gate.units() as uow:
+        yield PartnerCall(access=access, uow=uow, data=gate.data(uow))

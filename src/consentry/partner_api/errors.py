@@ -1,12 +1,16 @@
 """Partner-API failures that are not about the bearer token: unknown or retired versions, missing
-resources and invalid request bodies. `web/errors.py` renders them in Criteo's error envelope.
+resources and invalid request bodies, answered in Criteo's error envelope (`surface.py`).
 """
 
 from __future__ import annotations
 
+from consentry.core.errors import Refusal
 
-class PartnerApiError(Exception):
-    """A client-visible partner-API failure with Criteo's error `code` and a readable `detail`."""
+
+class PartnerApiError(Refusal):
+    """A client-visible partner-API failure with Criteo's error `code` and a readable `detail`.
+
+    A refusal: the unit of work it leaves keeps what was written before it (`core.errors`)."""
 
     status_code: int = 400
     code: str = "invalid"

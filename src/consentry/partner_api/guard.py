@@ -19,8 +19,8 @@ from consentry.core.access import is_app_grant
 from consentry.core.errors import InvalidToken
 from consentry.core.model import AccessTokenClaims, Advertiser
 from consentry.core.ports.partner import RateLimitRepository
+from consentry.core.tokens import AccessTokenVerifier
 from consentry.partner_api.rate_limit import RateLimiter, RateLimitState
-from consentry.web.services import Services
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +42,13 @@ def bearer_token(request: Request) -> str:
 
 
 async def admit(
-    request: Request, services: Services, counters: RateLimitRepository, limiter: RateLimiter
+    request: Request,
+    verifier: AccessTokenVerifier,
+    counters: RateLimitRepository,
+    limiter: RateLimiter,
 ) -> tuple[GrantedAccess, RateLimitState]:
     """The verified caller and where it stands: InvalidToken (nothing counted) when revoked."""
-    claims = await services.keyring.verify(bearer_token(request))
+    claims = await verifier.verify(bearer_token(request))
     window = limiter.window(claims)
     if is_app_grant(claims.grant_id):
         admission = await counters.admit_app(

@@ -1,17 +1,19 @@
-"""Partner API routes: Criteo's paths under a `YYYY-MM` version prefix, one module per domain.
+"""The partner API's route tables: Criteo's paths under a `YYYY-MM` version prefix.
 
-Every route runs the version check first (404 unknown, 410 retired, Deprecation/Sunset near the
-end), then `partner_call` (token, rate limit, scope, granted advertisers).
+The version is checked once, for every path under a version prefix, by `versions.
+PartnerApiMiddleware` (404 unknown, 410 retired, `Deprecation`/`Sunset` near the end); the
+route templates only match version-shaped prefixes (the `api_version` convertor), so no path
+reaches a partner route unchecked. Each route then runs `partner_call` (token, rate limit,
+scope, granted advertisers). `HOT` holds the `…/me` calls, which the composition root registers
+before every other route; `ROUTES` the rest, one module per domain.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter
+from starlette.convertors import CONVERTOR_TYPES, StringConvertor, register_url_convertor
 
-from consentry.core.scopes import MARKETING_SOLUTIONS
-from consentry.partner_api import gateway
-from consentry.partner_api.context import PartnerDep, check_version, partner_call
+from consentry.partner_api import me
 from consentry.partner_api.marketing import (
     ad_sets,
     analytics,
@@ -22,39 +24,47 @@ from consentry.partner_api.marketing import (
 )
 from consentry.partner_api.retail import accounts
 from consentry.partner_api.retail import campaigns as retail_campaigns
-from consentry.partner_api.schemas import AdvertiserList, documented
-from consentry.web.deps import ServicesDep
-
-router = APIRouter(prefix="/{version}", dependencies=[Depends(check_version)])
+from consentry.partner_api.versions import VERSION_PATTERN
+from consentry.web.routing import RouteTable
 
 
-@router.get(
-    "/advertisers/me",
-    response_model=AdvertiserList,
-    tags=[MARKETING_SOLUTIONS.title],
-    **documented(None, "Advertisers the access token was granted"),
-)
-async def my_advertisers(request: Request, services: ServicesDep, partner: PartnerDep) -> Response:
-    # Served by the hot lane (web/hot_lane.py): answers a Response, the body an `AdvertiserList`.
-    # The advertisers' names come with the call's admission (partner_api/guard.py).
-    async with partner_call(request, services, partner, None) as call:
-        advertisers = sorted(call.access.advertisers, key=lambda advertiser: advertiser.id)
-    data = [
-        {"type": "advertiser", "id": str(a.id), "attributes": {"advertiserName": a.name}}
-        for a in advertisers
-    ]
-    return JSONResponse({"data": data, "errors": [], "warnings": []})
+class ApiVersionConvertor(StringConvertor):
+    """A path segment shaped like an API version (`2027-01`)."""
+
+    regex = VERSION_PATTERN
 
 
-for module in (
-    gateway,
-    campaigns,
-    ad_sets,
-    audiences,
-    creatives,
-    analytics,
-    reco,
-    accounts,
-    retail_campaigns,
-):
-    router.include_router(module.router)
+# OpenAPI: every partner path names its version (the route templates carry a convertor).
+_VERSION_PARAMETER = {
+    "name": "version",
+    "in": "path",
+    "required": True,
+    "description": "The API version, `YYYY-MM` (see `Deprecation`/`Sunset` near its end).",
+    "schema": {"type": "string", "pattern": f"^{VERSION_PATTERN}$"},
+}
+PREFIX = "/{version:api_version}"
+
+HOT = RouteTable(prefix=PREFIX, openapi_extra={"parameters": [_VERSION_PARAMETER]})
+HOT.include(me.routes)
+
+ROUTES = RouteTable(prefix=PREFIX, openapi_extra={"parameters": [_VERSION_PARAMETER]})
+for module in (campaigns, ad_sets, audiences, creatives, analytics, reco):
+    ROUTES.include(module.routes)
+ROUTES.include(accounts.routes)
+ROUTES.include(retail_campaigns.routes)
+
+
+def register_version_convertor() -> None:
+    """Make `{version:api_version}` known to Starlette (idempotent; before adding the routes)."""
+    if "api_version" not in CONVERTOR_TYPES:
+        register_url_convertor("api_version", ApiVersionConvertor())
+
+
+def add_hot_routes(router: APIRouter) -> None:
+    register_version_convertor()
+    HOT.add_to(router)
+
+
+def add_routes(router: APIRouter) -> None:
+    register_version_convertor()
+    ROUTES.add_to(router)

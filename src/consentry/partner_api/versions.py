@@ -17,6 +17,7 @@ from consentry.partner_api.errors import ApiVersionGone, UnknownApiVersion
 from consentry.settings import ApiVersionSetting
 
 NOTICE_MONTHS = 3
+VERSION_PATTERN = r"\d{4}-\d{2}"  # the first path segment of every partner path
 
 
 def months_before(day: date, months: int) -> date:

@@ -14,7 +14,7 @@ from consentry.core.ports.unit_of_work import PortalUnitOfWork
 from consentry.portal.accounts import Developer
 from consentry.portal.errors import CsrfRejected, NotADeveloper, NotAuthenticated
 from consentry.portal.schemas import PortalProblem
-from consentry.web.services import Services
+from consentry.portal.web import PortalWeb
 from consentry.web.sessions import ActiveSession
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -46,27 +46,25 @@ PROBLEMS: dict[int | str, dict[str, object]] = {
 
 async def api_developer(
     request: Request,
-    services: Services,
+    web: PortalWeb,
     uow: PortalUnitOfWork,
     credentials: HTTPAuthorizationCredentials | None,
 ) -> tuple[Developer, ActiveSession | None]:
     """The calling developer, and the session when that is how they authenticated."""
     active: ActiveSession | None = None
     if credentials is not None:
-        user_id = await services.portal.tokens.user_for(uow, credentials.credentials)
+        user_id = await web.portal.tokens.user_for(uow, credentials.credentials)
         if user_id is None:
             raise NotAuthenticated("The API token is invalid or was revoked.")
     else:
-        active = await services.sessions.load(uow, request)
+        active = await web.sessions.load(uow, request)
         if active is None or active.user_id is None:
             raise NotAuthenticated("Send Authorization: Bearer <personal API token>, or sign in.")
         presented = request.headers.get("x-csrf-token")
-        if request.method not in SAFE_METHODS and not services.sessions.check_csrf(
-            active, presented
-        ):
+        if request.method not in SAFE_METHODS and not web.sessions.check_csrf(active, presented):
             raise CsrfRejected("Send the session's CSRF token in the X-CSRF-Token header.")
         user_id = active.user_id
-    developer = await services.portal.accounts.developer(uow, user_id)
+    developer = await web.portal.accounts.developer(uow, user_id)
     if developer is None:
         raise NotADeveloper("This account is not a developer account.")
     return developer, active

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import Path, Request, Response
 
 from consentry.core.model import AuthMethod
 from consentry.portal.api_auth import PROBLEMS, BearerDep, api_developer
+from consentry.portal.deps import PortalWebDep
 from consentry.portal.schemas import (
     ApiTokenCreate,
     ApiTokenOut,
@@ -20,100 +21,124 @@ from consentry.portal.schemas import (
     RedirectUriCreate,
     RedirectUriOut,
 )
-from consentry.web.deps import ServicesDep
+from consentry.web.deps import PortalUnitsOfWorkDep
+from consentry.web.routing import RouteTable
 
-router = APIRouter(prefix="/portal/api", tags=["portal"], responses=PROBLEMS)
+routes = RouteTable(prefix="/portal/api", tags=["portal"], responses=PROBLEMS)
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 ClientId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-@router.get("/apps/{app_id}/credentials", summary="List an app's credential pairs")
+@routes.get("/apps/{app_id}/credentials", summary="List an app's credential pairs")
 async def list_credentials(
-    app_id: Id, request: Request, services: ServicesDep, token: BearerDep
+    app_id: Id, request: Request, web: PortalWebDep, units: PortalUnitsOfWorkDep, token: BearerDep
 ) -> list[CredentialOut]:
-    async with services.portal_uow() as uow:
-        developer, _ = await api_developer(request, services, uow, token)
-        details = await services.portal.apps.details(uow, developer, app_id)
+    async with units() as uow:
+        developer, _ = await api_developer(request, web, uow, token)
+        details = await web.portal.apps.details(uow, developer, app_id)
     return [CredentialOut.of(c) for c in details.credentials]
 
 
-@router.post(
+@routes.post(
     "/apps/{app_id}/credentials", status_code=201, summary="Create a pair (at most 5 per app)"
 )
 async def create_credential(
-    app_id: Id, body: CredentialCreate, request: Request, services: ServicesDep, token: BearerDep
+    app_id: Id,
+    body: CredentialCreate,
+    request: Request,
+    web: PortalWebDep,
+    units: PortalUnitsOfWorkDep,
+    token: BearerDep,
 ) -> NewCredentialOut:
-    async with services.portal_uow() as uow:
-        developer, _ = await api_developer(request, services, uow, token)
-        created = await services.portal.credentials.create(uow, developer, app_id, body.label)
+    async with units() as uow:
+        developer, _ = await api_developer(request, web, uow, token)
+        created = await web.portal.credentials.create(uow, developer, app_id, body.label)
     out = CredentialOut.of(created.credential)
     return NewCredentialOut(**out.model_dump(), client_secret=created.client_secret)
 
 
-@router.delete(
+@routes.delete(
     "/apps/{app_id}/credentials/{client_id}",
     status_code=204,
     summary="Delete a pair and end its grants, refresh tokens and access tokens",
 )
 async def delete_credential(
-    app_id: Id, client_id: ClientId, request: Request, services: ServicesDep, token: BearerDep
+    app_id: Id,
+    client_id: ClientId,
+    request: Request,
+    web: PortalWebDep,
+    units: PortalUnitsOfWorkDep,
+    token: BearerDep,
 ) -> Response:
-    async with services.portal_uow() as uow:
-        developer, _ = await api_developer(request, services, uow, token)
-        await services.portal.credentials.delete(uow, developer, app_id, client_id)
+    async with units() as uow:
+        developer, _ = await api_developer(request, web, uow, token)
+        await web.portal.credentials.delete(uow, developer, app_id, client_id)
     return Response(status_code=204)
 
 
-@router.get("/apps/{app_id}/redirect-uris", summary="List an app's redirect URIs")
+@routes.get("/apps/{app_id}/redirect-uris", summary="List an app's redirect URIs")
 async def list_redirect_uris(
-    app_id: Id, request: Request, services: ServicesDep, token: BearerDep
+    app_id: Id, request: Request, web: PortalWebDep, units: PortalUnitsOfWorkDep, token: BearerDep
 ) -> list[RedirectUriOut]:
-    async with services.portal_uow() as uow:
-        developer, _ = await api_developer(request, services, uow, token)
-        details = await services.portal.apps.details(uow, developer, app_id)
+    async with units() as uow:
+        developer, _ = await api_developer(request, web, uow, token)
+        details = await web.portal.apps.details(uow, developer, app_id)
     return [RedirectUriOut.of(u) for u in details.redirect_uris]
 
 
-@router.post(
+@routes.post(
     "/apps/{app_id}/redirect-uris",
     status_code=201,
     summary="Register a redirect URI (HTTPS, or http on loopback; at most 30)",
 )
 async def add_redirect_uri(
-    app_id: Id, body: RedirectUriCreate, request: Request, services: ServicesDep, token: BearerDep
+    app_id: Id,
+    body: RedirectUriCreate,
+    request: Request,
+    web: PortalWebDep,
+    units: PortalUnitsOfWorkDep,
+    token: BearerDep,
 ) -> RedirectUriOut:
-    async with services.portal_uow() as uow:
-        developer, _ = await api_developer(request, services, uow, token)
-        stored = await services.portal.credentials.add_redirect_uri(
-            uow, developer, app_id, body.uri
-        )
+    async with units() as uow:
+        developer, _ = await api_developer(request, web, uow, token)
+        stored = await web.portal.credentials.add_redirect_uri(uow, developer, app_id, body.uri)
     return RedirectUriOut.of(stored)
 
 
-@router.delete(
+@routes.delete(
     "/apps/{app_id}/redirect-uris/{uri_id}", status_code=204, summary="Remove a redirect URI"
 )
 async def remove_redirect_uri(
-    app_id: Id, uri_id: Id, request: Request, services: ServicesDep, token: BearerDep
+    app_id: Id,
+    uri_id: Id,
+    request: Request,
+    web: PortalWebDep,
+    units: PortalUnitsOfWorkDep,
+    token: BearerDep,
 ) -> Response:
-    async with services.portal_uow() as uow:
-        developer, _ = await api_developer(request, services, uow, token)
-        await services.portal.credentials.remove_redirect_uri(uow, developer, app_id, uri_id)
+    async with units() as uow:
+        developer, _ = await api_developer(request, web, uow, token)
+        await web.portal.credentials.remove_redirect_uri(uow, developer, app_id, uri_id)
     return Response(status_code=204)
 
 
-@router.post(
+@routes.post(
     "/apps/{app_id}/consent-links",
     status_code=201,
     summary="Build a consent link (authorization code) or sign a single-use one (client creds.)",
 )
 async def consent_link(
-    app_id: Id, body: ConsentLinkRequest, request: Request, services: ServicesDep, token: BearerDep
+    app_id: Id,
+    body: ConsentLinkRequest,
+    request: Request,
+    web: PortalWebDep,
+    units: PortalUnitsOfWorkDep,
+    token: BearerDep,
 ) -> ConsentLinkOut:
-    links = services.portal.links
-    async with services.portal_uow() as uow:
-        developer, _ = await api_developer(request, services, uow, token)
-        app = await services.portal.apps.get(uow, developer, app_id)
+    links = web.portal.links
+    async with units() as uow:
+        developer, _ = await api_developer(request, web, uow, token)
+        app = await web.portal.apps.get(uow, developer, app_id)
         if app.auth_method is AuthMethod.CLIENT_CREDENTIALS:
             signed = await links.signed_link(uow, developer, app_id)
             return ConsentLinkOut(url=signed.url, single_use=True, expires_at=signed.expires_at)
@@ -128,31 +153,35 @@ async def consent_link(
     return ConsentLinkOut(url=url, single_use=False, expires_at=None)
 
 
-@router.get("/tokens", summary="List your personal API tokens")
+@routes.get("/tokens", summary="List your personal API tokens")
 async def list_tokens(
-    request: Request, services: ServicesDep, token: BearerDep
+    request: Request, web: PortalWebDep, units: PortalUnitsOfWorkDep, token: BearerDep
 ) -> list[ApiTokenOut]:
-    async with services.portal_uow() as uow:
-        developer, _ = await api_developer(request, services, uow, token)
-        tokens = await services.portal.tokens.list(uow, developer)
+    async with units() as uow:
+        developer, _ = await api_developer(request, web, uow, token)
+        tokens = await web.portal.tokens.list(uow, developer)
     return [ApiTokenOut.of(t) for t in tokens]
 
 
-@router.post("/tokens", status_code=201, summary="Create a personal API token (shown once)")
+@routes.post("/tokens", status_code=201, summary="Create a personal API token (shown once)")
 async def create_token(
-    body: ApiTokenCreate, request: Request, services: ServicesDep, token: BearerDep
+    body: ApiTokenCreate,
+    request: Request,
+    web: PortalWebDep,
+    units: PortalUnitsOfWorkDep,
+    token: BearerDep,
 ) -> NewApiTokenOut:
-    async with services.portal_uow() as uow:
-        developer, _ = await api_developer(request, services, uow, token)
-        created = await services.portal.tokens.create(uow, developer, body.label)
+    async with units() as uow:
+        developer, _ = await api_developer(request, web, uow, token)
+        created = await web.portal.tokens.create(uow, developer, body.label)
     return NewApiTokenOut(id=created.id, label=created.label, token=created.token)
 
 
-@router.delete("/tokens/{token_id}", status_code=204, summary="Revoke a personal API token")
+@routes.delete("/tokens/{token_id}", status_code=204, summary="Revoke a personal API token")
 async def revoke_token(
-    token_id: Id, request: Request, services: ServicesDep, token: BearerDep
+    token_id: Id, request: Request, web: PortalWebDep, units: PortalUnitsOfWorkDep, token: BearerDep
 ) -> Response:
-    async with services.portal_uow() as uow:
-        developer, _ = await api_developer(request, services, uow, token)
-        await services.portal.tokens.revoke(uow, developer, token_id)
+    async with units() as uow:
+        developer, _ = await api_developer(request, web, uow, token)
+        await web.portal.tokens.revoke(uow, developer, token_id)
     return Response(status_code=204)

@@ -10,20 +10,19 @@ from collections.abc import Mapping
 from starlette.requests import Request
 from starlette.responses import Response
 
-from consentry.audit.service import events_for_app
+from consentry.core.audit_trail import events_for_app
 from consentry.core.ports.unit_of_work import PortalUnitOfWork
 from consentry.core.scopes import SERVICES
 from consentry.portal.credentials import MAX_CREDENTIALS, MAX_REDIRECT_URIS
 from consentry.portal.errors import PortalError
-from consentry.portal.web import SignedIn, render
-from consentry.web.services import Services
+from consentry.portal.web import PortalWeb, SignedIn, render
 
 AUDIT_EVENTS_SHOWN = 25
 
 
 async def render_app_page(
     request: Request,
-    services: Services,
+    web: PortalWeb,
     uow: PortalUnitOfWork,
     current: SignedIn,
     app_id: int,
@@ -33,7 +32,7 @@ async def render_app_page(
     **extra: object,
 ) -> Response:
     """The app page; `extra` carries one-time content (a new secret, a built consent link)."""
-    details = await services.portal.apps.details(uow, current.developer, app_id)
+    details = await web.portal.apps.details(uow, current.developer, app_id)
     # Only the app's owners reach this point: `details` answers 404 for another organization.
     events = await events_for_app(uow, details.app.id, limit=AUDIT_EVENTS_SHOWN)
     context = {
@@ -44,13 +43,13 @@ async def render_app_page(
         "values": values or {},
         "max_credentials": MAX_CREDENTIALS,
         "max_redirect_uris": MAX_REDIRECT_URIS,
-        "issuer": services.settings.issuer,
+        "issuer": web.config.issuer,
         "audit_events": events,
         **extra,
     }
     return render(
         request,
-        services,
+        web,
         "portal/app.html",
         context,
         active=current.active,

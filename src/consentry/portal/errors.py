@@ -1,6 +1,6 @@
 """The portal's domain errors: shown next to a form field on pages, as problem JSON in the API.
 
-Never OAuth errors. `web/errors.py` maps them to HTTP; pages catch the ones a form can show.
+Never OAuth errors. ``surface.py` maps them to HTTP; pages catch the ones a form can show.
 """
 
 from __future__ import annotations

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from consentry.portal.app_page import render_app_page
+from consentry.portal.deps import PortalWebDep
 from consentry.portal.errors import FORM_ERRORS
 from consentry.portal.forms import read_page_form
 from consentry.portal.web import render, signed_in, signed_in_with_csrf
-from consentry.web.deps import ServicesDep
-from consentry.web.errors import NO_STORE
+from consentry.web.deps import FormLimitsDep, PortalUnitsOfWorkDep
+from consentry.web.headers import NO_STORE
+from consentry.web.routing import RouteTable
 
-router = APIRouter(include_in_schema=False)
+routes = RouteTable(include_in_schema=False)
 AppId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 ClientId = Annotated[str, Path(min_length=1, max_length=64)]
 UriId = Annotated[int, Path(ge=1, le=2_147_483_647)]
@@ -25,39 +27,45 @@ def _back(app_id: int, anchor: str) -> Response:
     return RedirectResponse(f"/portal/apps/{app_id}#{anchor}", status_code=303, headers=NO_STORE)
 
 
-@router.post("/portal/apps/{app_id}/credentials")
-async def create_credential(app_id: AppId, request: Request, services: ServicesDep) -> Response:
-    form = await read_page_form(request, services.settings.max_form_bytes)
-    async with services.portal_uow() as uow:
-        current = await signed_in_with_csrf(services, uow, request, form.fields)
+@routes.post("/portal/apps/{app_id}/credentials")
+async def create_credential(
+    app_id: AppId,
+    request: Request,
+    web: PortalWebDep,
+    units: PortalUnitsOfWorkDep,
+    forms: FormLimitsDep,
+) -> Response:
+    form = await read_page_form(request, forms.max_bytes)
+    async with units() as uow:
+        current = await signed_in_with_csrf(web, uow, request, form.fields)
         try:
-            created = await services.portal.credentials.create(
+            created = await web.portal.credentials.create(
                 uow, current.developer, app_id, form.get("label")
             )
         except FORM_ERRORS as error:
             values = {"label": form.get("label")[:200]}
             return await render_app_page(
-                request, services, uow, current, app_id, error=error, values=values
+                request, web, uow, current, app_id, error=error, values=values
             )
         # The secret is shown on this response only; it is never stored in clear nor shown again.
-        return await render_app_page(
-            request, services, uow, current, app_id, new_credential=created
-        )
+        return await render_app_page(request, web, uow, current, app_id, new_credential=created)
 
 
-@router.get("/portal/apps/{app_id}/credentials/{client_id}/delete")
+@routes.get("/portal/apps/{app_id}/credentials/{client_id}/delete")
 async def confirm_delete_credential(
-    app_id: AppId, client_id: ClientId, request: Request, services: ServicesDep
+    app_id: AppId,
+    client_id: ClientId,
+    request: Request,
+    web: PortalWebDep,
+    units: PortalUnitsOfWorkDep,
 ) -> Response:
-    async with services.portal_uow() as uow:
-        current = await signed_in(services, uow, request)
-        app = await services.portal.apps.get(uow, current.developer, app_id)
-        credential = await services.portal.credentials.get(
-            uow, current.developer, app_id, client_id
-        )
+    async with units() as uow:
+        current = await signed_in(web, uow, request)
+        app = await web.portal.apps.get(uow, current.developer, app_id)
+        credential = await web.portal.credentials.get(uow, current.developer, app_id, client_id)
     return render(
         request,
-        services,
+        web,
         "portal/confirm_delete.html",
         {"app": app, "credential": credential},
         active=current.active,
@@ -65,81 +73,111 @@ async def confirm_delete_credential(
     )
 
 
-@router.post("/portal/apps/{app_id}/credentials/{client_id}/delete")
+@routes.post("/portal/apps/{app_id}/credentials/{client_id}/delete")
 async def delete_credential(
-    app_id: AppId, client_id: ClientId, request: Request, services: ServicesDep
+    app_id: AppId,
+    client_id: ClientId,
+    request: Request,
+    web: PortalWebDep,
+    units: PortalUnitsOfWorkDep,
+    forms: FormLimitsDep,
 ) -> Response:
-    form = await read_page_form(request, services.settings.max_form_bytes)
-    async with services.portal_uow() as uow:
-        current = await signed_in_with_csrf(services, uow, request, form.fields)
-        await services.portal.credentials.delete(uow, current.developer, app_id, client_id)
+    form = await read_page_form(request, forms.max_bytes)
+    async with units() as uow:
+        current = await signed_in_with_csrf(web, uow, request, form.fields)
+        await web.portal.credentials.delete(uow, current.developer, app_id, client_id)
     return _back(app_id, "credentials")
 
 
-@router.post("/portal/apps/{app_id}/redirect-uris")
-async def add_redirect_uri(app_id: AppId, request: Request, services: ServicesDep) -> Response:
-    form = await read_page_form(request, services.settings.max_form_bytes)
-    async with services.portal_uow() as uow:
-        current = await signed_in_with_csrf(services, uow, request, form.fields)
+@routes.post("/portal/apps/{app_id}/redirect-uris")
+async def add_redirect_uri(
+    app_id: AppId,
+    request: Request,
+    web: PortalWebDep,
+    units: PortalUnitsOfWorkDep,
+    forms: FormLimitsDep,
+) -> Response:
+    form = await read_page_form(request, forms.max_bytes)
+    async with units() as uow:
+        current = await signed_in_with_csrf(web, uow, request, form.fields)
         try:
-            await services.portal.credentials.add_redirect_uri(
+            await web.portal.credentials.add_redirect_uri(
                 uow, current.developer, app_id, form.get("redirect_uri")
             )
         except FORM_ERRORS as error:
             values = {"redirect_uri": form.get("redirect_uri")[:2100]}
             return await render_app_page(
-                request, services, uow, current, app_id, error=error, values=values
+                request, web, uow, current, app_id, error=error, values=values
             )
     return _back(app_id, "redirect-uris")
 
 
-@router.post("/portal/apps/{app_id}/redirect-uris/{uri_id}/delete")
+@routes.post("/portal/apps/{app_id}/redirect-uris/{uri_id}/delete")
 async def remove_redirect_uri(
-    app_id: AppId, uri_id: UriId, request: Request, services: ServicesDep
+    app_id: AppId,
+    uri_id: UriId,
+    request: Request,
+    web: PortalWebDep,
+    units: PortalUnitsOfWorkDep,
+    forms: FormLimitsDep,
 ) -> Response:
-    form = await read_page_form(request, services.settings.max_form_bytes)
-    async with services.portal_uow() as uow:
-        current = await signed_in_with_csrf(services, uow, request, form.fields)
-        await services.portal.credentials.remove_redirect_uri(
-            uow, current.developer, app_id, uri_id
-        )
+    form = await read_page_form(request, forms.max_bytes)
+    async with units() as uow:
+        current = await signed_in_with_csrf(web, uow, request, form.fields)
+        await web.portal.credentials.remove_redirect_uri(uow, current.developer, app_id, uri_id)
     return _back(app_id, "redirect-uris")
 
 
-@router.post("/portal/apps/{app_id}/pkce")
-async def set_pkce(app_id: AppId, request: Request, services: ServicesDep) -> Response:
-    form = await read_page_form(request, services.settings.max_form_bytes)
-    async with services.portal_uow() as uow:
-        current = await signed_in_with_csrf(services, uow, request, form.fields)
+@routes.post("/portal/apps/{app_id}/pkce")
+async def set_pkce(
+    app_id: AppId,
+    request: Request,
+    web: PortalWebDep,
+    units: PortalUnitsOfWorkDep,
+    forms: FormLimitsDep,
+) -> Response:
+    form = await read_page_form(request, forms.max_bytes)
+    async with units() as uow:
+        current = await signed_in_with_csrf(web, uow, request, form.fields)
         required = form.get("pkce_required") == "on"
-        await services.portal.apps.set_pkce(uow, current.developer, app_id, required)
+        await web.portal.apps.set_pkce(uow, current.developer, app_id, required)
     return _back(app_id, "pkce")
 
 
-@router.post("/portal/apps/{app_id}/activation")
-async def set_activation(app_id: AppId, request: Request, services: ServicesDep) -> Response:
-    form = await read_page_form(request, services.settings.max_form_bytes)
-    async with services.portal_uow() as uow:
-        current = await signed_in_with_csrf(services, uow, request, form.fields)
+@routes.post("/portal/apps/{app_id}/activation")
+async def set_activation(
+    app_id: AppId,
+    request: Request,
+    web: PortalWebDep,
+    units: PortalUnitsOfWorkDep,
+    forms: FormLimitsDep,
+) -> Response:
+    form = await read_page_form(request, forms.max_bytes)
+    async with units() as uow:
+        current = await signed_in_with_csrf(web, uow, request, form.fields)
         activated = form.get("activated") == "on"
-        await services.portal.apps.set_activation(uow, current.developer, app_id, activated)
+        await web.portal.apps.set_activation(uow, current.developer, app_id, activated)
     return _back(app_id, "activation")
 
 
-@router.post("/portal/apps/{app_id}/consent-link")
-async def build_consent_link(app_id: AppId, request: Request, services: ServicesDep) -> Response:
-    form = await read_page_form(request, services.settings.max_form_bytes)
-    links = services.portal.links
-    async with services.portal_uow() as uow:
-        current = await signed_in_with_csrf(services, uow, request, form.fields)
-        app = await services.portal.apps.get(uow, current.developer, app_id)
+@routes.post("/portal/apps/{app_id}/consent-link")
+async def build_consent_link(
+    app_id: AppId,
+    request: Request,
+    web: PortalWebDep,
+    units: PortalUnitsOfWorkDep,
+    forms: FormLimitsDep,
+) -> Response:
+    form = await read_page_form(request, forms.max_bytes)
+    links = web.portal.links
+    async with units() as uow:
+        current = await signed_in_with_csrf(web, uow, request, form.fields)
+        app = await web.portal.apps.get(uow, current.developer, app_id)
         values = {k: form.get(k)[:2100] for k in ("client_id", "redirect_uri", "state")}
         try:
             if app.auth_method.value == "client_credentials":
                 signed = await links.signed_link(uow, current.developer, app_id)
-                return await render_app_page(
-                    request, services, uow, current, app_id, signed_link=signed
-                )
+                return await render_app_page(request, web, uow, current, app_id, signed_link=signed)
             link = await links.authorization_link(
                 uow,
                 current.developer,
@@ -150,8 +188,8 @@ async def build_consent_link(app_id: AppId, request: Request, services: Services
             )
         except FORM_ERRORS as error:
             return await render_app_page(
-                request, services, uow, current, app_id, error=error, values=values
+                request, web, uow, current, app_id, error=error, values=values
             )
         return await render_app_page(
-            request, services, uow, current, app_id, consent_link=link, values=values
+            request, web, uow, current, app_id, consent_link=link, values=values
         )

@@ -4,26 +4,27 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from consentry.core.ports.unit_of_work import PortalUnitOfWork
+from consentry.portal.deps import PortalWebDep
 from consentry.portal.errors import FORM_ERRORS, PortalError
 from consentry.portal.forms import read_page_form
 from consentry.portal.tokens import NewApiToken
-from consentry.portal.web import SignedIn, render, signed_in, signed_in_with_csrf
-from consentry.web.deps import ServicesDep
-from consentry.web.errors import NO_STORE
-from consentry.web.services import Services
+from consentry.portal.web import PortalWeb, SignedIn, render, signed_in, signed_in_with_csrf
+from consentry.web.deps import FormLimitsDep, PortalUnitsOfWorkDep
+from consentry.web.headers import NO_STORE
+from consentry.web.routing import RouteTable
 
-router = APIRouter(include_in_schema=False)
+routes = RouteTable(include_in_schema=False)
 TokenId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 async def _page(
     request: Request,
-    services: Services,
+    web: PortalWeb,
     uow: PortalUnitOfWork,
     current: SignedIn,
     *,
@@ -31,10 +32,10 @@ async def _page(
     error: PortalError | None = None,
     label: str = "",
 ) -> Response:
-    tokens = await services.portal.tokens.list(uow, current.developer)
+    tokens = await web.portal.tokens.list(uow, current.developer)
     return render(
         request,
-        services,
+        web,
         "portal/tokens.html",
         {"tokens": tokens, "created": created, "error": error, "label": label},
         active=current.active,
@@ -43,30 +44,38 @@ async def _page(
     )
 
 
-@router.get("/portal/tokens")
-async def tokens_page(request: Request, services: ServicesDep) -> Response:
-    async with services.portal_uow() as uow:
-        current = await signed_in(services, uow, request)
-        return await _page(request, services, uow, current)
+@routes.get("/portal/tokens")
+async def tokens_page(request: Request, web: PortalWebDep, units: PortalUnitsOfWorkDep) -> Response:
+    async with units() as uow:
+        current = await signed_in(web, uow, request)
+        return await _page(request, web, uow, current)
 
 
-@router.post("/portal/tokens")
-async def create_token(request: Request, services: ServicesDep) -> Response:
-    form = await read_page_form(request, services.settings.max_form_bytes)
-    async with services.portal_uow() as uow:
-        current = await signed_in_with_csrf(services, uow, request, form.fields)
+@routes.post("/portal/tokens")
+async def create_token(
+    request: Request, web: PortalWebDep, units: PortalUnitsOfWorkDep, forms: FormLimitsDep
+) -> Response:
+    form = await read_page_form(request, forms.max_bytes)
+    async with units() as uow:
+        current = await signed_in_with_csrf(web, uow, request, form.fields)
         try:
-            created = await services.portal.tokens.create(uow, current.developer, form.get("label"))
+            created = await web.portal.tokens.create(uow, current.developer, form.get("label"))
         except FORM_ERRORS as error:
             label = form.get("label")[:200]
-            return await _page(request, services, uow, current, error=error, label=label)
-        return await _page(request, services, uow, current, created=created)
+            return await _page(request, web, uow, current, error=error, label=label)
+        return await _page(request, web, uow, current, created=created)
 
 
-@router.post("/portal/tokens/{token_id}/revoke")
-async def revoke_token(token_id: TokenId, request: Request, services: ServicesDep) -> Response:
-    form = await read_page_form(request, services.settings.max_form_bytes)
-    async with services.portal_uow() as uow:
-        current = await signed_in_with_csrf(services, uow, request, form.fields)
-        await services.portal.tokens.revoke(uow, current.developer, token_id)
+@routes.post("/portal/tokens/{token_id}/revoke")
+async def revoke_token(
+    token_id: TokenId,
+    request: Request,
+    web: PortalWebDep,
+    units: PortalUnitsOfWorkDep,
+    forms: FormLimitsDep,
+) -> Response:
+    form = await read_page_form(request, forms.max_bytes)
+    async with units() as uow:
+        current = await signed_in_with_csrf(web, uow, request, form.fields)
+        await web.portal.tokens.revoke(uow, current.developer, token_id)
     return RedirectResponse("/portal/tokens", status_code=303, headers=NO_STORE)

@@ -1,7 +1,7 @@
 """RFC 9457 problem details for `/portal/api`: `{"type","title","status","detail","errors"}`.
 
 `errors` names each field at fault (`{"field", "message"}`), so a script can tell what to fix.
-Only the body is built here; `web/errors.py` turns errors into responses.
+Only the body is built here; `surface.py` turns errors into responses.
 """
 
 from __future__ import annotations

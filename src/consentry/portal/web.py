@@ -11,11 +11,23 @@ from starlette.responses import Response
 from consentry.core.ports.unit_of_work import PortalUnitOfWork
 from consentry.portal.accounts import Developer
 from consentry.portal.errors import CsrfRejected, NotADeveloper, NotAuthenticated
-from consentry.web.errors import NO_STORE
-from consentry.web.services import Services
-from consentry.web.sessions import ActiveSession
+from consentry.portal.service import Portal, PortalConfig
+from consentry.web.sessions import ActiveSession, SessionManager
+from consentry.web.templates import Templates
 
 HOME = "/portal/apps"
+PAGE_PREFIXES = ("/portal",)  # the portal's pages and API (its API answers problem JSON)
+
+
+@dataclass(frozen=True, slots=True)
+class PortalWeb:
+    """What the portal's pages and API share: the portal services, the sessions, the
+    templates and the portal's configuration (issuer, image size)."""
+
+    portal: Portal
+    sessions: SessionManager
+    templates: Templates
+    config: PortalConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,12 +36,12 @@ class SignedIn:
     developer: Developer
 
 
-async def signed_in(services: Services, uow: PortalUnitOfWork, request: Request) -> SignedIn:
+async def signed_in(web: PortalWeb, uow: PortalUnitOfWork, request: Request) -> SignedIn:
     """The signed-in developer; NotAuthenticated sends the browser to the portal's sign-in."""
-    active = await services.sessions.load(uow, request)
+    active = await web.sessions.load(uow, request)
     if active is None or active.user_id is None:
         raise NotAuthenticated("Sign in to the developer portal.")
-    developer = await services.portal.accounts.developer(uow, active.user_id)
+    developer = await web.portal.accounts.developer(uow, active.user_id)
     if developer is None:
         raise NotADeveloper(
             "This is a customer account. Sign out, then sign in or sign up as a developer."
@@ -38,19 +50,19 @@ async def signed_in(services: Services, uow: PortalUnitOfWork, request: Request)
 
 
 async def signed_in_with_csrf(
-    services: Services, uow: PortalUnitOfWork, request: Request, form: Mapping[str, object]
+    web: PortalWeb, uow: PortalUnitOfWork, request: Request, form: Mapping[str, object]
 ) -> SignedIn:
     """As `signed_in`, for a form post: the form must carry the session's CSRF token."""
-    current = await signed_in(services, uow, request)
+    current = await signed_in(web, uow, request)
     token = form.get("csrf_token")
-    if not services.sessions.check_csrf(current.active, token if isinstance(token, str) else None):
+    if not web.sessions.check_csrf(current.active, token if isinstance(token, str) else None):
         raise CsrfRejected("This form has expired. Go back, reload the page and try again.")
     return current
 
 
 def render(
     request: Request,
-    services: Services,
+    web: PortalWeb,
     template: str,
     context: Mapping[str, object],
     *,
@@ -60,14 +72,14 @@ def render(
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     """A portal page: never cached, with the session's CSRF token for its forms."""
-    response = services.templates.TemplateResponse(
+    response = web.templates.page(
         request,
         template,
         {**context, "csrf_token": active.csrf_token, "developer": developer},
-        status_code=status,
-        headers={**NO_STORE, **(headers or {})},
+        status=status,
+        headers=headers,
     )
-    services.sessions.set_cookie(response, active)
+    web.sessions.set_cookie(response, active)
     return response
 
 

@@ -17,7 +17,8 @@ log = logging.getLogger("consentry.access")
 def route_label(scope: Scope) -> str:
     """The matched route's template (`/consent/{handle}`), or a placeholder for unmatched paths."""
     route = scope.get("route")
-    path = getattr(route, "path", None)
+    # `path_format` is the template without convertors (`/{version}/…`, not `{version:…}`).
+    path = getattr(route, "path_format", None) or getattr(route, "path", None)
     return path if isinstance(path, str) else "<unmatched>"
 
 

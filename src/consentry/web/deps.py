@@ -1,21 +1,26 @@
-"""Typed dependency aliases for route signatures."""
+"""Typed dependencies every face may use: units of work, sessions, templates, forms, the clock,
+sign-in throttling. Each face keeps the aliases of its own components in its `deps.py`."""
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
-from consentry.web.services import Services
+from consentry.clock import Clock
+from consentry.core.ports.unit_of_work import PortalUnitOfWorkFactory, UnitOfWorkFactory
+from consentry.core.sign_in import LoginThrottle
+from consentry.web.components import component
+from consentry.web.forms import FormLimits
+from consentry.web.sessions import SessionManager
+from consentry.web.templates import Templates
 
-
-def get_services(request: Request) -> Services:
-    return cast(Services, request.app.state.services)
-
-
-async def _services(request: Request) -> Services:
-    # async, so FastAPI calls it on the event loop instead of handing it to its thread pool.
-    return get_services(request)
-
-
-ServicesDep = Annotated[Services, Depends(_services)]
+UnitsOfWorkDep = Annotated[UnitOfWorkFactory, Depends(component(UnitOfWorkFactory))]
+PortalUnitsOfWorkDep = Annotated[
+    PortalUnitOfWorkFactory, Depends(component(PortalUnitOfWorkFactory))
+]
+SessionsDep = Annotated[SessionManager, Depends(component(SessionManager))]
+TemplatesDep = Annotated[Templates, Depends(component(Templates))]
+FormLimitsDep = Annotated[FormLimits, Depends(component(FormLimits))]
+ClockDep = Annotated[Clock, Depends(component(Clock))]
+LoginThrottleDep = Annotated[LoginThrottle, Depends(component(LoginThrottle))]

@@ -1,227 +1,160 @@
 """The one place where errors become HTTP responses.
 
-OAuth errors become RFC 6749 §5.2 JSON (or RFC 6750 / Criteo error bodies on the partner API);
-consent-link errors become a page or a redirect to a verified redirect URI; anything else is a
-generic server_error with no detail.
+Errors that any face may raise (`OAuthError` and its subclasses, FastAPI's `HTTPException` and
+`RequestValidationError`, anything unexpected) are answered by the *surface* that owns the
+request's path: a face that answers in its own format registers one (the partner API's Criteo
+envelope, the portal API's problem JSON, the HTML pages), and every other path gets RFC 6749
+§5.2 JSON. Errors of one face only (a portal error, a partner-API error, a consent link's page
+or redirect) are answered by a handler that face registers. The composition root assembles the
+mapping from what the faces provide, so `web` knows no face. An unexpected exception is logged
+and answered with no detail (`server_error`).
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any
-from urllib.parse import quote
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from consentry.core.errors import (
-    AuthorizationPageError,
     InvalidClient,
-    InvalidToken,
+    InvalidRequest,
     OAuthError,
-    RedirectableError,
+    ServerError,
     TooManyRequests,
 )
-from consentry.partner_api.errors import PartnerApiError
-from consentry.portal.errors import InvalidInput, NotAuthenticated, NotFoundError, PortalError
-from consentry.portal.problems import MEDIA_TYPE, problem_body, validation_field_errors
-from consentry.web.deps import get_services
+from consentry.web.headers import NO_STORE
+from consentry.web.templates import Templates
 
 log = logging.getLogger("consentry.errors")
 
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-PARTNER_API_PATH = re.compile(r"^/\d{4}-\d{2}/")
-_HTML_PREFIXES = ("/request", "/consent", "/login", "/logout", "/portal")
-PORTAL_API_PREFIX = "/portal/api/"
+Handler = Callable[[Request, Any], Response]
 
 
-def _is_portal_api(request: Request) -> bool:
-    return request.url.path.startswith(PORTAL_API_PREFIX)
+class ErrorSurface(Protocol):
+    """How the routes under some paths answer the errors every face can raise."""
+
+    def owns(self, path: str) -> bool: ...
+    def oauth_error(self, request: Request, error: OAuthError) -> Response: ...
+    def http_error(self, request: Request, error: HTTPException) -> Response: ...
+    def invalid_request(self, request: Request, error: RequestValidationError) -> Response: ...
+    def unexpected(self, request: Request) -> Response: ...
 
 
-def _wants_page(request: Request) -> bool:
-    if _is_portal_api(request):
-        return False
-    return request.url.path == "/" or request.url.path.startswith(_HTML_PREFIXES)
-
-
-def portal_problem(error: PortalError) -> JSONResponse:
-    """RFC 9457 problem JSON for `/portal/api`, naming the fields at fault."""
-    body = problem_body(error.status, error.title, error.message, error.errors)
-    response = JSONResponse(body, status_code=error.status, media_type=MEDIA_TYPE, headers=NO_STORE)
-    if isinstance(error, NotAuthenticated):
-        response.headers["WWW-Authenticate"] = 'Bearer realm="consentry-portal"'
-    return response
-
-
-def portal_error_response(request: Request, error: PortalError) -> Response:
-    """Problem JSON in the API; on pages, sign-in for the anonymous, else an error page."""
-    if _is_portal_api(request):
-        return portal_problem(error)
-    if isinstance(error, NotAuthenticated):
-        back = request.url.path if request.method == "GET" else "/portal/apps"
-        target = "/portal/login?next=" + quote(back, safe="/")
-        return RedirectResponse(target, status_code=303, headers=NO_STORE)
-    return render_error_page(request, error.status, error.title, error.message)
-
-
-def render_error_page(request: Request, status: int, title: str, detail: str) -> Response:
-    services = get_services(request)
-    return services.templates.TemplateResponse(
-        request,
-        "error.html",
-        {"title": title, "detail": detail},
-        status_code=status,
-        headers=NO_STORE,
-    )
-
-
-def partner_api_error(status: int, code: str, title: str, detail: str) -> JSONResponse:
-    """Criteo's error envelope: {"errors": [{traceId, type, code, title, detail}]}."""
-    # Criteo's error types (CommonProblem.type): quota for 429, deprecation for a retired version.
-    kind = {401: "authentication", 403: "authorization", 410: "deprecation", 429: "quota"}.get(
-        status, "validation"
-    )
-    if status >= 500:
-        kind = "availability"
-    body = {
-        "errors": [
-            {
-                "traceId": uuid.uuid4().hex,
-                "type": kind,
-                "code": code,
-                "title": title,
-                "detail": detail,
-            }
-        ]
-    }
-    return JSONResponse(body, status_code=status, headers=NO_STORE)
-
-
-def oauth_error_response(request: Request, error: OAuthError) -> Response:
-    if error.debug:
-        log.info("oauth error %s: %s", error.error, error.debug)
-    if PARTNER_API_PATH.match(request.url.path):
-        response: Response = partner_api_error(
-            error.status_code, error.error, error.description, error.description
-        )
-        if error.status_code in (401, 403):
-            # RFC 6750 §3: tell the client what was wrong with its bearer token.
-            response.headers["WWW-Authenticate"] = (
-                f'Bearer realm="consentry", error="{error.error}", '
-                f'error_description="{error.description}"'
-            )
-            if isinstance(error, InvalidToken) and "missing" in error.description:
-                response.headers["WWW-Authenticate"] = 'Bearer realm="consentry"'
-        return response
-    if _wants_page(request):
-        return render_error_page(request, error.status_code, error.error, error.description)
+def oauth_json(error: OAuthError) -> JSONResponse:
+    """RFC 6749 §5.2: `{"error", "error_description"}`, never cached."""
     body = {"error": error.error, "error_description": error.description}
     response = JSONResponse(body, status_code=error.status_code, headers=NO_STORE)
     if isinstance(error, InvalidClient) and error.used_basic:
+        # RFC 6749 §5.2: a client that tried Basic is told how to authenticate.
         response.headers["WWW-Authenticate"] = 'Basic realm="consentry", charset="UTF-8"'
     if isinstance(error, TooManyRequests):
         response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 
-def _on_page_error(request: Request, exc: AuthorizationPageError) -> Response:
-    return render_error_page(request, 400, exc.title, exc.detail)
+class JsonSurface:
+    """Every path no face claims: the OAuth endpoints' JSON (an unknown URL gets the 404 page)."""
+
+    def __init__(self, templates: Templates) -> None:
+        self._templates = templates
+
+    def owns(self, path: str) -> bool:
+        return True
+
+    def oauth_error(self, request: Request, error: OAuthError) -> Response:
+        return oauth_json(error)
+
+    def http_error(self, request: Request, error: HTTPException) -> Response:
+        detail = error.detail if isinstance(error.detail, str) else "Error"
+        if error.status_code == 404:  # mostly a browser that followed a wrong link
+            return self._templates.error_page(request, 404, detail, detail)
+        return JSONResponse({"detail": detail}, status_code=error.status_code, headers=NO_STORE)
+
+    def invalid_request(self, request: Request, error: RequestValidationError) -> Response:
+        return oauth_json(InvalidRequest("The request is malformed."))
+
+    def unexpected(self, request: Request) -> Response:
+        return oauth_json(ServerError())
 
 
-def _on_redirectable(request: Request, exc: RedirectableError) -> Response:
-    endpoint = get_services(request).authorization
-    target = endpoint.error_redirect(exc.error, exc.redirect_uri, exc.state)
-    return RedirectResponse(target.url, status_code=303, headers=NO_STORE)
+class PageSurface:
+    """The HTML pages (the consent link, sign-in, consent, dashboard, portal): an error page."""
 
+    def __init__(self, templates: Templates, prefixes: Sequence[str], exact: Sequence[str]) -> None:
+        self._templates = templates
+        self._prefixes = tuple(prefixes)
+        self._exact = frozenset(exact)
 
-def _on_partner_error(request: Request, exc: PartnerApiError) -> Response:
-    return partner_api_error(exc.status_code, exc.code, exc.title, exc.detail)
+    def owns(self, path: str) -> bool:
+        return path in self._exact or path.startswith(self._prefixes)
 
+    def oauth_error(self, request: Request, error: OAuthError) -> Response:
+        return self._templates.error_page(
+            request, error.status_code, error.error, error.description
+        )
 
-def _on_http_error(request: Request, exc: HTTPException) -> Response:
-    detail = exc.detail if isinstance(exc.detail, str) else "Error"
-    if _is_portal_api(request):
-        return portal_problem(PortalError(detail, status=exc.status_code, title=detail))
-    if PARTNER_API_PATH.match(request.url.path):
-        return partner_api_error(exc.status_code, "not-found", detail, detail)
-    if _wants_page(request) or exc.status_code == 404:
-        return render_error_page(request, exc.status_code, detail, detail)
-    return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=NO_STORE)
+    def http_error(self, request: Request, error: HTTPException) -> Response:
+        detail = error.detail if isinstance(error.detail, str) else "Error"
+        return self._templates.error_page(request, error.status_code, detail, detail)
 
+    def invalid_request(self, request: Request, error: RequestValidationError) -> Response:
+        # A page's path or form that does not parse (`/portal/apps/not-a-number`) names nothing.
+        return self._templates.error_page(request, 404, "Not found", "There is no such page.")
 
-def _on_validation_error(request: Request, exc: RequestValidationError) -> Response:
-    if PARTNER_API_PATH.match(request.url.path):
-        return partner_api_error(400, "invalid-request", "Invalid request", "Invalid request")
-    if _is_portal_api(request):
-        invalid = InvalidInput("The request is not valid; see errors.")
-        invalid.errors = validation_field_errors(exc.errors())
-        return portal_problem(invalid)
-    if _wants_page(request):  # e.g. /portal/apps/not-a-number
-        return portal_error_response(request, NotFoundError("There is no such page."))
-    return JSONResponse(
-        {"error": "invalid_request", "error_description": "The request is malformed."},
-        status_code=400,
-        headers=NO_STORE,
-    )
-
-
-def _on_unexpected(request: Request, exc: Exception) -> Response:
-    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    if PARTNER_API_PATH.match(request.url.path):
-        return partner_api_error(500, "internal-error", "Internal error", "Internal error")
-    if _is_portal_api(request):
-        failure = PortalError("An unexpected error occurred.", status=500)
-        return portal_problem(failure)
-    if _wants_page(request):
-        return render_error_page(
+    def unexpected(self, request: Request) -> Response:
+        return self._templates.error_page(
             request, 500, "Something went wrong", "An unexpected error occurred."
         )
-    return JSONResponse(
-        {
-            "error": "server_error",
-            "error_description": "The server met an unexpected condition.",
-        },
-        status_code=500,
-        headers=NO_STORE,
-    )
 
 
-Handler = Callable[[Request, Any], Response]
-# Exception class → response; the most specific class in an exception's MRO wins.
-HANDLERS: dict[type[Exception], Handler] = {
-    OAuthError: oauth_error_response,
-    AuthorizationPageError: _on_page_error,
-    RedirectableError: _on_redirectable,
-    PortalError: portal_error_response,
-    PartnerApiError: _on_partner_error,
-    HTTPException: _on_http_error,
-    RequestValidationError: _on_validation_error,
-    Exception: _on_unexpected,
-}
+class ErrorMapping:
+    """Exception class → response; the most specific class in an exception's MRO wins."""
 
+    def __init__(self, surfaces: Sequence[ErrorSurface], default: ErrorSurface) -> None:
+        self._surfaces = (*surfaces, default)
+        self._handlers: dict[type[Exception], Handler] = {
+            OAuthError: lambda request, exc: self.surface(request).oauth_error(request, exc),
+            HTTPException: lambda request, exc: self.surface(request).http_error(request, exc),
+            RequestValidationError: (
+                lambda request, exc: self.surface(request).invalid_request(request, exc)
+            ),
+            Exception: self._unexpected,
+        }
 
-def error_response(request: Request, exc: Exception) -> Response:
-    """What the app answers for `exc` (for code that runs outside FastAPI's routing)."""
-    for cls in type(exc).__mro__:
-        handler = HANDLERS.get(cls)
-        if handler is not None:
-            return handler(request, exc)
-    return _on_unexpected(request, exc)
+    def surface(self, request: Request) -> ErrorSurface:
+        path = request.url.path
+        return next(s for s in self._surfaces if s.owns(path))
 
+    def handle(self, kind: type[Exception], handler: Handler) -> None:
+        """Answer `kind` (a face's own error) with `handler`."""
+        self._handlers[kind] = handler
 
-def install_error_handlers(app: FastAPI) -> None:
-    for cls, handler in HANDLERS.items():
-        app.add_exception_handler(cls, _as_async(handler))
+    def _unexpected(self, request: Request, exc: Exception) -> Response:
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        return self.surface(request).unexpected(request)
 
+    def response(self, request: Request, exc: Exception) -> Response:
+        for cls in type(exc).__mro__:
+            handler = self._handlers.get(cls)
+            if handler is not None:
+                if isinstance(exc, OAuthError) and exc.debug:
+                    log.info("oauth error %s: %s", exc.error, exc.debug)
+                return handler(request, exc)
+        return self._unexpected(request, exc)
 
-def _as_async(handler: Handler) -> Callable[[Request, Any], Awaitable[Response]]:
-    async def handle(request: Request, exc: Any) -> Response:
-        return handler(request, exc)
+    def install(self, app: FastAPI) -> None:
+        for cls in self._handlers:
+            app.add_exception_handler(cls, self._as_async(cls))
 
-    return handle
+    def _as_async(self, kind: type[Exception]) -> Callable[[Request, Any], Awaitable[Response]]:
+        async def handle(request: Request, exc: Any) -> Response:
+            return self.response(request, exc)
+
+        return handle

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -10,6 +11,13 @@ from consentry.core.errors import InvalidRequest
 from consentry.core.requests import Parameters, single_valued
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True, slots=True)
+class FormLimits:
+    """How large a query string or a form body may be (`Settings.max_form_bytes`)."""
+
+    max_bytes: int
 
 
 def parse_pairs(raw: bytes) -> list[tuple[str, str]]:

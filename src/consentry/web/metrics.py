@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter, Request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import generate_latest
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from consentry.web.access_log import route_label
@@ -87,12 +85,3 @@ class MetricsMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             self.metrics.observe(str(scope["method"]), route_label(scope), status, elapsed)
-
-
-router = APIRouter(include_in_schema=False)
-
-
-@router.get("/metrics")
-async def metrics(request: Request) -> Response:
-    collected: RequestMetrics = request.app.state.metrics
-    return Response(collected.exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -14,8 +14,9 @@ import httpx
 from fastapi import FastAPI
 
 from consentry.clock import FixedClock
+from consentry.composition.app import create_app
+from consentry.keys.keyring import KeyRing
 from consentry.settings import Settings
-from consentry.web.app import create_app
 from tests.conftest import CLIENT_REDIRECT_URI, ISSUER, Demo
 from tests.integration.conftest import Issued
 from tests.support.flow import exchange_code, obtain_code, refresh
@@ -27,7 +28,7 @@ ATTEMPTS = 4
 async def second_node(settings: Settings, clock: FixedClock) -> AsyncIterator[httpx.AsyncClient]:
     """Another consentry node: its own app, engine and key cache, on the same database."""
     node: FastAPI = create_app(settings, clock=clock)
-    await node.state.services.keyring.ready()
+    await node.state.components.get(KeyRing).ready()
     transport = httpx.ASGITransport(app=node, raise_app_exceptions=False)
     try:
         async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as http:

@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
 from consentry.clock import FixedClock
+from consentry.composition.app import create_app
 from consentry.settings import Settings
-from consentry.web.app import create_app
 from tests.conftest import ISSUER, TEST_SECRET, Demo
 from tests.integration.conftest import run_code_flow
 from tests.support.flow import bearer

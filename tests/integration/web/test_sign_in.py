@@ -10,8 +10,9 @@ import pytest
 from fastapi import FastAPI
 
 from consentry.clock import FixedClock
+from consentry.composition.app import create_app
+from consentry.keys.keyring import KeyRing
 from consentry.settings import Settings
-from consentry.web.app import create_app
 from tests.conftest import CLIENT_REDIRECT_URI, Demo
 from tests.support.flow import consent_link, csrf_token, sign_in
 
@@ -209,7 +210,7 @@ async def https_app(settings: Settings, clock: FixedClock) -> AsyncIterator[Fast
     application = create_app(
         settings.model_copy(update={"issuer": "https://auth.example"}), clock=clock
     )
-    await application.state.services.keyring.ready()
+    await application.state.components.get(KeyRing).ready()
     yield application
     await application.state.database.close()
 

@@ -1,9 +1,10 @@
 """A real consentry process on loopback, seeded with the demo world, for third-party clients.
 
-`launch(**env)` starts `uvicorn --factory consentry.web.factory:app_from_environment` exactly as an
-operator would (settings only in CONSENTRY_* variables) on this test's own database, seeds the demo
-customer and app, the partner data, a Retail Media app and a client-credentials app that the
-customer granted two advertisers, and waits until the port answers.
+`launch(**env)` starts `uvicorn --factory consentry.composition.factory:app_from_environment`
+exactly as an operator would (settings only in CONSENTRY_* variables) on this test's own
+database, seeds the demo customer and app, the partner data, a Retail Media app and a
+client-credentials app that the customer granted two advertisers, and waits until the port
+answers.
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ import pytest
 from pydantic import SecretStr
 
 from consentry.clock import SystemClock
+from consentry.composition.derived import hasher_from
 from consentry.core.model import AuthMethod
 from consentry.core.scopes import MARKETING_SOLUTIONS, RETAIL_MEDIA
+from consentry.demo.partner_data import seed_partner_data
+from consentry.demo.seed import CUSTOMER_EMAIL, seed_demo
 from consentry.settings import Settings
-from consentry.storage.sql.demo_data import CUSTOMER_EMAIL, seed_demo
 from consentry.storage.sql.engine import create_engine
-from consentry.storage.sql.partner_demo import seed_partner_data
-from consentry.web.app import hasher_from
 from tests.conftest import (
     CLIENT_REDIRECT_URI,
     CUSTOMER_PASSWORD,
@@ -160,7 +161,7 @@ async def launch(
             **{f"CONSENTRY_{name.upper()}": value for name, value in extra.items()},
         )
         argv = [sys.executable, "-m", "uvicorn", "--factory"]
-        argv += ["consentry.web.factory:app_from_environment", "--host", "127.0.0.1"]
+        argv += ["consentry.composition.factory:app_from_environment", "--host", "127.0.0.1"]
         argv += ["--port", str(port), "--log-level", "warning"]
         with log_path.open("ab") as log:
             process = subprocess.Popen(  # started first: its imports overlap the seeding

@@ -23,10 +23,10 @@ import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, async_playwright
 
 from consentry.clock import SystemClock
+from consentry.composition.derived import hasher_from
+from consentry.demo.seed import CUSTOMER_EMAIL, seed_demo
 from consentry.settings import Settings
-from consentry.storage.sql.demo_data import CUSTOMER_EMAIL, seed_demo
 from consentry.storage.sql.engine import create_engine
-from consentry.web.app import hasher_from
 from tests.conftest import CUSTOMER_PASSWORD, DEVELOPER_PASSWORD, TEST_SECRET, Demo
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's build; never `playwright install` (see TESTING.md)
@@ -123,7 +123,7 @@ def portal(
                 "-m",
                 "uvicorn",
                 "--factory",
-                "consentry.web.factory:app_from_environment",
+                "consentry.composition.factory:app_from_environment",
                 "--host",
                 "127.0.0.1",
                 "--port",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Request
+from fastapi import Body, Path, Request
 
 from consentry.core.ports.partner import AdSet
 from consentry.core.scopes import MARKETING_SOLUTIONS
-from consentry.partner_api.context import PartnerDep, parse_id, parse_ids, partner_call
+from consentry.partner_api.context import parse_id, parse_ids, partner_call
+from consentry.partner_api.deps import PartnerGateDep
 from consentry.partner_api.errors import ResourceNotFound
 from consentry.partner_api.marketing.campaigns import MANAGE, READ
 from consentry.partner_api.marketing.schemas import (
@@ -26,9 +27,9 @@ from consentry.partner_api.marketing.schemas import (
     Schedule,
 )
 from consentry.partner_api.schemas import amount, cents, documented
-from consentry.web.deps import ServicesDep
+from consentry.web.routing import RouteTable
 
-router = APIRouter(prefix="/marketing-solutions/ad-sets", tags=[MARKETING_SOLUTIONS.title])
+routes = RouteTable(prefix="/marketing-solutions/ad-sets", tags=[MARKETING_SOLUTIONS.title])
 
 
 def ad_set_resource(ad_set: AdSet) -> AdSetResource:
@@ -54,15 +55,14 @@ def ad_set_resource(ad_set: AdSet) -> AdSetResource:
     return AdSetResource(id=str(ad_set.id), attributes=attributes)
 
 
-@router.post("/search", response_model=AdSetList, **documented(READ, "Search the granted ad sets"))
+@routes.post("/search", response_model=AdSetList, **documented(READ, "Search the granted ad sets"))
 async def search_ad_sets(
     request: Request,
-    services: ServicesDep,
-    partner: PartnerDep,
+    gate: PartnerGateDep,
     body: Annotated[AdSetSearch | None, Body()] = None,
 ) -> AdSetList:
     filters = (body or AdSetSearch()).filters
-    async with partner_call(request, services, partner, READ) as call:
+    async with partner_call(request, gate, READ) as call:
         advertiser_ids = call.advertisers_in(filters.advertiserIds)
         campaign_ids = parse_ids(filters.campaignIds) if filters.campaignIds is not None else None
         ad_set_ids = parse_ids(filters.adSetIds) if filters.adSetIds is not None else None
@@ -70,14 +70,13 @@ async def search_ad_sets(
     return AdSetList(data=[ad_set_resource(a) for a in found])
 
 
-@router.get("/{ad_set_id}", response_model=AdSetResponse, **documented(READ, "One ad set"))
+@routes.get("/{ad_set_id}", response_model=AdSetResponse, **documented(READ, "One ad set"))
 async def get_ad_set(
     request: Request,
-    services: ServicesDep,
-    partner: PartnerDep,
+    gate: PartnerGateDep,
     ad_set_id: Annotated[str, Path()],
 ) -> AdSetResponse:
-    async with partner_call(request, services, partner, READ) as call:
+    async with partner_call(request, gate, READ) as call:
         ad_set = await call.data.ad_sets.get(parse_id(ad_set_id))
         if ad_set is None:
             raise ResourceNotFound(f"Ad set {ad_set_id} does not exist.")
@@ -85,13 +84,13 @@ async def get_ad_set(
     return AdSetResponse(data=ad_set_resource(ad_set))
 
 
-@router.patch(
+@routes.patch(
     "", response_model=PatchResultList, **documented(MANAGE, "Change bids and budgets of ad sets")
 )
 async def patch_ad_sets(
-    request: Request, services: ServicesDep, partner: PartnerDep, body: AdSetPatchRequest
+    request: Request, gate: PartnerGateDep, body: AdSetPatchRequest
 ) -> PatchResultList:
-    async with partner_call(request, services, partner, MANAGE) as call:
+    async with partner_call(request, gate, MANAGE) as call:
         targets = []
         for item in body.data:  # check everything before changing anything
             ad_set = await call.data.ad_sets.get(parse_id(item.id))

@@ -9,22 +9,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 from starlette.responses import Response
 
 from consentry.core.scopes import MARKETING_SOLUTIONS
-from consentry.partner_api.context import PartnerDep, parse_ids, partner_call
+from consentry.partner_api.context import parse_ids, partner_call
+from consentry.partner_api.deps import PartnerGateDep
 from consentry.partner_api.errors import InvalidRequestBody
 from consentry.partner_api.marketing.report import DIMENSIONS, METRICS, build_report, unsupported
 from consentry.partner_api.schemas import Strict, documented
-from consentry.web.deps import ServicesDep
+from consentry.web.routing import RouteTable
 
 READ = "MarketingSolutions_Analytics_Read"
 MAX_DAYS = 366
 
-router = APIRouter(tags=[MARKETING_SOLUTIONS.title])
+routes = RouteTable(tags=[MARKETING_SOLUTIONS.title])
 
 
 class StatisticsReportQuery(Strict):
@@ -61,7 +62,7 @@ def _check(query: StatisticsReportQuery) -> None:
         raise InvalidRequestBody("endDate must follow startDate, at most a year later.")
 
 
-@router.post(
+@routes.post(
     "/statistics/report",
     response_model=None,
     **documented(
@@ -71,10 +72,10 @@ def _check(query: StatisticsReportQuery) -> None:
     ),
 )
 async def statistics_report(
-    request: Request, services: ServicesDep, partner: PartnerDep, query: StatisticsReportQuery
+    request: Request, gate: PartnerGateDep, query: StatisticsReportQuery
 ) -> Response:
     wanted = [part.strip() for part in query.advertiserIds.split(",") if part.strip()]
-    async with partner_call(request, services, partner, READ) as call:
+    async with partner_call(request, gate, READ) as call:
         _check(query)
         advertiser_ids = call.advertisers_in(wanted)
         ad_set_ids = parse_ids(query.adSetIds) if query.adSetIds is not None else None

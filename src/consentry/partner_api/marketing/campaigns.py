@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Request
+from fastapi import Body, Path, Request
 
 from consentry.core.ports.partner import MarketingCampaign
 from consentry.core.scopes import MARKETING_SOLUTIONS
-from consentry.partner_api.context import PartnerDep, parse_id, parse_ids, partner_call
+from consentry.partner_api.context import parse_id, parse_ids, partner_call
+from consentry.partner_api.deps import PartnerGateDep
 from consentry.partner_api.errors import InvalidRequestBody, ResourceNotFound
 from consentry.partner_api.marketing.schemas import (
     CampaignAttributes,
@@ -23,12 +24,12 @@ from consentry.partner_api.marketing.schemas import (
     SpendLimit,
 )
 from consentry.partner_api.schemas import amount, cents, documented
-from consentry.web.deps import ServicesDep
+from consentry.web.routing import RouteTable
 
 READ = "MarketingSolutions_Campaign_Read"
 MANAGE = "MarketingSolutions_Campaign_Manage"
 
-router = APIRouter(prefix="/marketing-solutions/campaigns", tags=[MARKETING_SOLUTIONS.title])
+routes = RouteTable(prefix="/marketing-solutions/campaigns", tags=[MARKETING_SOLUTIONS.title])
 
 
 def campaign_resource(campaign: MarketingCampaign) -> CampaignResource:
@@ -46,31 +47,29 @@ def campaign_resource(campaign: MarketingCampaign) -> CampaignResource:
     return CampaignResource(id=str(campaign.id), attributes=attributes)
 
 
-@router.post(
+@routes.post(
     "/search", response_model=CampaignList, **documented(READ, "Search the granted campaigns")
 )
 async def search_campaigns(
     request: Request,
-    services: ServicesDep,
-    partner: PartnerDep,
+    gate: PartnerGateDep,
     body: Annotated[CampaignSearch | None, Body()] = None,
 ) -> CampaignList:
     filters = (body or CampaignSearch()).filters
-    async with partner_call(request, services, partner, READ) as call:
+    async with partner_call(request, gate, READ) as call:
         advertiser_ids = call.advertisers_in(filters.advertiserIds)
         ids = parse_ids(filters.campaignIds) if filters.campaignIds is not None else None
         found = await call.data.campaigns.search(advertiser_ids, ids)
     return CampaignList(data=[campaign_resource(c) for c in found])
 
 
-@router.get("/{campaign_id}", response_model=CampaignResponse, **documented(READ, "One campaign"))
+@routes.get("/{campaign_id}", response_model=CampaignResponse, **documented(READ, "One campaign"))
 async def get_campaign(
     request: Request,
-    services: ServicesDep,
-    partner: PartnerDep,
+    gate: PartnerGateDep,
     campaign_id: Annotated[str, Path()],
 ) -> CampaignResponse:
-    async with partner_call(request, services, partner, READ) as call:
+    async with partner_call(request, gate, READ) as call:
         campaign = await call.data.campaigns.get(parse_id(campaign_id))
         if campaign is None:
             raise ResourceNotFound(f"Campaign {campaign_id} does not exist.")
@@ -78,15 +77,15 @@ async def get_campaign(
     return CampaignResponse(data=campaign_resource(campaign))
 
 
-@router.patch(
+@routes.patch(
     "",
     response_model=PatchResultList,
     **documented(MANAGE, "Change the spend limit (budget) of granted campaigns"),
 )
 async def patch_campaigns(
-    request: Request, services: ServicesDep, partner: PartnerDep, body: CampaignPatchRequest
+    request: Request, gate: PartnerGateDep, body: CampaignPatchRequest
 ) -> PatchResultList:
-    async with partner_call(request, services, partner, MANAGE) as call:
+    async with partner_call(request, gate, MANAGE) as call:
         changes = []
         for item in body.data:  # check everything before changing anything
             campaign = await call.data.campaigns.get(parse_id(item.id))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 
 from consentry.core.ports.partner import Creative
 from consentry.core.scopes import MARKETING_SOLUTIONS
-from consentry.partner_api.context import PartnerDep, parse_id, partner_call
+from consentry.partner_api.context import parse_id, partner_call
+from consentry.partner_api.deps import PartnerGateDep
 from consentry.partner_api.marketing.schemas import (
     CreativeAttributes,
     CreativeList,
@@ -16,11 +17,11 @@ from consentry.partner_api.marketing.schemas import (
     ImageAttributes,
 )
 from consentry.partner_api.schemas import documented
-from consentry.web.deps import ServicesDep
+from consentry.web.routing import RouteTable
 
 READ = "MarketingSolutions_Creative_Read"
 
-router = APIRouter(tags=[MARKETING_SOLUTIONS.title])
+routes = RouteTable(tags=[MARKETING_SOLUTIONS.title])
 
 
 def creative_resource(creative: Creative) -> CreativeResource:
@@ -39,20 +40,19 @@ def creative_resource(creative: Creative) -> CreativeResource:
     return CreativeResource(id=str(creative.id), attributes=attributes)
 
 
-@router.get(
+@routes.get(
     "/marketing-solutions/advertisers/{advertiser_id}/creatives",
     response_model=CreativeList,
     **documented(READ, "Creatives of a granted advertiser"),
 )
 async def advertiser_creatives(
     request: Request,
-    services: ServicesDep,
-    partner: PartnerDep,
+    gate: PartnerGateDep,
     advertiser_id: Annotated[str, Path()],
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> CreativeList:
-    async with partner_call(request, services, partner, READ) as call:
+    async with partner_call(request, gate, READ) as call:
         owner = parse_id(advertiser_id)
         call.require_advertisers([owner])
         page = await call.data.creatives.list(owner, limit, offset)

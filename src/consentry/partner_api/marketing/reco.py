@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 
 from consentry.core.ports.partner import ProductSet
 from consentry.core.scopes import MARKETING_SOLUTIONS
-from consentry.partner_api.context import PartnerDep, parse_id, partner_call
+from consentry.partner_api.context import parse_id, partner_call
+from consentry.partner_api.deps import PartnerGateDep
 from consentry.partner_api.errors import ResourceNotFound
 from consentry.partner_api.marketing.schemas import (
     ProductSetAttributes,
@@ -17,11 +18,11 @@ from consentry.partner_api.marketing.schemas import (
     ProductSetRule,
 )
 from consentry.partner_api.schemas import documented
-from consentry.web.deps import ServicesDep
+from consentry.web.routing import RouteTable
 
 READ = "MarketingSolutions_Reco_Read"
 
-router = APIRouter(tags=[MARKETING_SOLUTIONS.title])
+routes = RouteTable(tags=[MARKETING_SOLUTIONS.title])
 
 
 def product_set_resource(product_set: ProductSet) -> ProductSetResource:
@@ -37,18 +38,17 @@ def product_set_resource(product_set: ProductSet) -> ProductSetResource:
     return ProductSetResource(id=str(product_set.id), attributes=attributes)
 
 
-@router.get(
+@routes.get(
     "/marketing-solutions/product-sets/dataset/{dataset_id}",
     response_model=ProductSetList,
     **documented(READ, "Product sets of a granted advertiser's dataset"),
 )
 async def dataset_product_sets(
     request: Request,
-    services: ServicesDep,
-    partner: PartnerDep,
+    gate: PartnerGateDep,
     dataset_id: Annotated[str, Path()],
 ) -> ProductSetList:
-    async with partner_call(request, services, partner, READ) as call:
+    async with partner_call(request, gate, READ) as call:
         dataset = await call.data.product_sets.dataset(parse_id(dataset_id))
         if dataset is None:
             raise ResourceNotFound(f"Dataset {dataset_id} does not exist.")

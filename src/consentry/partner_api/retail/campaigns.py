@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import Path, Query, Request
 
 from consentry.core.ports.partner import RetailCampaign, RetailCampaignSettings
 from consentry.core.scopes import RETAIL_MEDIA
-from consentry.partner_api.context import PartnerCall, PartnerDep, parse_id, parse_ids, partner_call
+from consentry.partner_api.context import PartnerCall, parse_id, parse_ids, partner_call
+from consentry.partner_api.deps import PartnerGateDep
 from consentry.partner_api.errors import InvalidRequestBody, ResourceNotFound
 from consentry.partner_api.retail.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, page_metadata
 from consentry.partner_api.retail.schemas import (
@@ -19,12 +20,12 @@ from consentry.partner_api.retail.schemas import (
     CampaignUpdate,
 )
 from consentry.partner_api.schemas import amount, cents, documented
-from consentry.web.deps import ServicesDep
+from consentry.web.routing import RouteTable
 
 READ = "RetailMedia_Campaign_Read"
 MANAGE = "RetailMedia_Campaign_Manage"
 
-router = APIRouter(tags=[RETAIL_MEDIA.title])
+routes = RouteTable(tags=[RETAIL_MEDIA.title])
 
 
 def campaign_resource(campaign: RetailCampaign) -> CampaignResource:
@@ -63,21 +64,20 @@ async def _granted_campaign(call: PartnerCall, campaign_id: str) -> RetailCampai
     return campaign
 
 
-@router.get(
+@routes.get(
     "/retail-media/accounts/{account_id}/campaigns",
     response_model=CampaignPage,
     **documented(READ, "Campaigns of a granted Retail Media account"),
 )
 async def account_campaigns(
     request: Request,
-    services: ServicesDep,
-    partner: PartnerDep,
+    gate: PartnerGateDep,
     account_id: Annotated[str, Path()],
     limit_to_id: Annotated[list[str] | None, Query(alias="limitToId", max_length=100)] = None,
     page_index: Annotated[int, Query(alias="pageIndex", ge=0, le=100_000)] = 0,
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
 ) -> CampaignPage:
-    async with partner_call(request, services, partner, READ) as call:
+    async with partner_call(request, gate, READ) as call:
         account = await call.data.retail_accounts.get(parse_id(account_id))
         if account is None:
             raise ResourceNotFound(f"Account {account_id} does not exist.")
@@ -85,41 +85,39 @@ async def account_campaigns(
         only = parse_ids(limit_to_id) if limit_to_id else None
         page = await call.data.retail_campaigns.page(account.id, only, page_index, page_size)
     metadata = page_metadata(
-        request, services.settings.issuer, page_index, page_size, page.total, len(page.items)
+        request, gate.base_url, page_index, page_size, page.total, len(page.items)
     )
     return CampaignPage(metadata=metadata, data=[campaign_resource(c) for c in page.items])
 
 
-@router.get(
+@routes.get(
     "/retail-media/campaigns/{campaignId}",
     response_model=CampaignResponse,
     **documented(READ, "One Retail Media campaign"),
 )
 async def get_campaign(
     request: Request,
-    services: ServicesDep,
-    partner: PartnerDep,
+    gate: PartnerGateDep,
     campaign_id: Annotated[str, Path(alias="campaignId")],
 ) -> CampaignResponse:
-    async with partner_call(request, services, partner, READ) as call:
+    async with partner_call(request, gate, READ) as call:
         campaign = await _granted_campaign(call, campaign_id)
     return CampaignResponse(data=campaign_resource(campaign))
 
 
-@router.put(
+@routes.put(
     "/retail-media/campaigns/{campaignId}",
     response_model=CampaignResponse,
     **documented(MANAGE, "Replace the editable settings of a Retail Media campaign"),
 )
 async def update_campaign(
     request: Request,
-    services: ServicesDep,
-    partner: PartnerDep,
+    gate: PartnerGateDep,
     campaign_id: Annotated[str, Path(alias="campaignId")],
     body: CampaignUpdate,
 ) -> CampaignResponse:
     edit = body.data.attributes
-    async with partner_call(request, services, partner, MANAGE) as call:
+    async with partner_call(request, gate, MANAGE) as call:
         campaign = await _granted_campaign(call, campaign_id)
         if body.data.id != campaign_id:
             raise InvalidRequestBody("The body's data.id must be the campaign of the path.")
@@ -138,6 +136,6 @@ async def update_campaign(
             start_at=edit.startDate,
             end_at=edit.endDate,
         )
-        await call.data.retail_campaigns.update(campaign.id, settings, services.clock.now())
+        await call.data.retail_campaigns.update(campaign.id, settings, gate.clock.now())
         updated = await _granted_campaign(call, campaign_id)
     return CampaignResponse(data=campaign_resource(updated))

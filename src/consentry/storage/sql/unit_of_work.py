@@ -10,6 +10,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from consentry.core.errors import Refusal
 from consentry.core.ports.audit import AuditRepository
 from consentry.core.ports.clients import ClientRepository
 from consentry.core.ports.grants import (
@@ -46,7 +47,8 @@ from consentry.storage.sql.sessions import SqlSigningKeyRepository, SqlWebSessio
 
 
 class SqlUnitOfWork:
-    """One connection and (from its first write) one transaction; commits on a clean exit.
+    """One connection and (from its first write) one transaction; commits on a clean exit and on
+    a refusal (`core.errors.Refusal`), rolls back on any other exception.
 
     `read_only` refuses writes; `autocommit` commits every statement on its own (no BEGIN,
     no COMMIT: for independent single-statement writes); `relaxed` takes a connection whose
@@ -126,8 +128,8 @@ class SqlUnitOfWork:
             raise RuntimeError("unit of work used outside `async with`")
         self._lease = None
         try:
-            if exc_type is None:
-                await lease.connection.commit()
+            if exc_type is None or issubclass(exc_type, Refusal):
+                await lease.connection.commit()  # a refusal keeps what was written before it
             else:
                 await lease.connection.rollback()
         finally:

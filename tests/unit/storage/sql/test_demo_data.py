@@ -12,8 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from consentry.clock import FixedClock
 from consentry.core.model import AuthMethod, Role
-from consentry.passwords import verify_password
-from consentry.storage.sql.demo_data import (
+from consentry.demo.seed import (
     ADVERTISERS,
     CUSTOMER_EMAIL,
     DEMO_REDIRECT_URI,
@@ -23,6 +22,7 @@ from consentry.storage.sql.demo_data import (
     demo_png,
     seed_demo,
 )
+from consentry.passwords import verify_password
 from consentry.storage.sql.engine import create_engine
 from tests.factories import make_hasher
 from tests.support.storage import sql_unit_of_work

@@ -1,21 +1,40 @@
-"""Sign-in throttling: after too many failures for one account or from one client address within a
-window, further attempts are refused until the window has passed.
+"""Signing a person in with e-mail and password, and throttling failed attempts.
 
-Failures are counted in the database, so every node sees the same count; time comes from the clock.
-The account and the address are stored only as keyed hashes. Used by `/login` and `/portal/login`.
+After too many failures for one account or from one client address within a window, further
+attempts are refused until the window has passed. Failures are counted in the database, so
+every node sees the same count; time comes from the clock. The account and the address are
+stored only as keyed hashes. The password check itself (argon2id) is injected: the core knows
+no hashing library. Used by the customers' `/login` and the portal's `/portal/login`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from consentry.clock import Clock
-from consentry.consent.login import authenticate
 from consentry.core.hashing import SecretHasher
 from consentry.core.model import User
-from consentry.core.ports.unit_of_work import PortalUnitOfWork
+from consentry.core.ports.unit_of_work import PortalUnitOfWork, UnitOfWork
+
+MAX_PASSWORD_LENGTH = 1024
+
+# (password, stored hash or None for an unknown account) -> whether it matches; it must take as
+# long for an unknown account as for a known one.
+PasswordCheck = Callable[[str, str | None], bool]
+
+
+async def authenticate(
+    uow: UnitOfWork, email: str, password: str, check: PasswordCheck
+) -> User | None:
+    if not email or len(email) > 320 or len(password) > MAX_PASSWORD_LENGTH:
+        return None
+    user = await uow.users.get_by_email(email)
+    if not check(password, user.password_hash if user else None):
+        return None
+    return user
 
 
 class LoginThrottled(Exception):
@@ -38,10 +57,18 @@ class ThrottleLimits:
 
 
 class LoginThrottle:
-    def __init__(self, *, hasher: SecretHasher, clock: Clock, limits: ThrottleLimits) -> None:
+    def __init__(
+        self,
+        *,
+        hasher: SecretHasher,
+        clock: Clock,
+        limits: ThrottleLimits,
+        check_password: PasswordCheck,
+    ) -> None:
         self._hasher = hasher
         self._clock = clock
         self._limits = limits
+        self._check_password = check_password
 
     def _keys(self, email: str, address: str) -> tuple[bytes, bytes]:
         account = self._hasher.hash("login-account:" + email.strip().lower())
@@ -85,7 +112,7 @@ class LoginThrottle:
     ) -> User | None:
         """Check the throttle, then the password; count the outcome. None: wrong credentials."""
         await self.check(uow, email, address)
-        user = await authenticate(uow, email, password)
+        user = await authenticate(uow, email, password, self._check_password)
         if user is None:
             await self.failed(uow, email, address)
         else:

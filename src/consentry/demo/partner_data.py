@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from consentry.demo.seed import ADVERTISERS
 from consentry.storage.sql import schema as t
-from consentry.storage.sql.demo_data import ADVERTISERS
 
 # (retailer, country, currency, time zone): fictional retail-media networks.
 RETAILERS = (

@@ -1,4 +1,5 @@
-"""Reading the audit trail: an app's events for its owners, all events for admins, verification.
+"""Reading the audit trail (an app's events for its owners, all events for admins), verifying its
+chain, and recording sign-in attempts.
 
 `verify_chain` walks every event in order and reports the first broken link: a changed event
 (its hash no longer matches), a removed or reordered one (`prev_hash` or `seq` out of line), or a

@@ -11,8 +11,8 @@ import gc
 
 from fastapi import FastAPI
 
+from consentry.composition.app import create_app
 from consentry.settings import Settings
-from consentry.web.app import create_app
 
 
 def app_from_environment() -> FastAPI:

@@ -1,8 +1,9 @@
-"""The hot lane (web/hot_lane.py) answers exactly what FastAPI's router answers for its routes.
+"""Direct routes (web/routing.py) answer exactly what FastAPI's own handler answers.
 
-Each request goes to two apps on the same database: the real one, and one whose hot lane was
-taken out, so FastAPI routes the request itself. Status, body and headers must agree (apart
-from the per-request values: tokens, trace ids, dates).
+Each request goes to two apps on the same database: the real one, and one with a (never used)
+dependency override, which makes every `DirectRoute` hand its request to FastAPI's dependency
+solving. Status, body and headers must agree (apart from the per-request values: tokens,
+trace ids, dates).
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from starlette.responses import PlainTextResponse, Response
 
 from consentry.clock import FixedClock
+from consentry.composition.app import create_app
+from consentry.keys.keyring import KeyRing
 from consentry.settings import Settings
-from consentry.web.app import create_app
-from consentry.web.hot_lane import HotLane, HotRoute, _pattern
+from consentry.web.routing import DirectRoute, RouteTable
 from tests.conftest import ISSUER, Demo
 from tests.integration.conftest import run_code_flow
 from tests.support.flow import bearer
@@ -25,12 +29,16 @@ from tests.support.flow import bearer
 VARIABLE_HEADERS = {"date", "content-length"}
 
 
+def _never_called() -> None:
+    raise AssertionError("an override only makes FastAPI solve the dependencies itself")
+
+
 @pytest.fixture
 async def routed(settings: Settings, clock: FixedClock) -> AsyncIterator[httpx.AsyncClient]:
-    """The app without its hot lane: FastAPI routes every request."""
+    """The app with FastAPI solving every route's dependencies (an override is in place)."""
     application = create_app(settings, clock=clock)
-    application.user_middleware = [m for m in application.user_middleware if m.cls is not HotLane]
-    await application.state.services.keyring.ready()
+    application.dependency_overrides[_never_called] = _never_called
+    await application.state.components.get(KeyRing).ready()
     transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as http:
         yield http
@@ -142,41 +150,64 @@ async def test_partner_me_calls_answer_alike(
     assert _comparable(missing) == _comparable(routed_missing)
 
 
-async def test_other_methods_and_paths_go_to_fastapi(client: httpx.AsyncClient) -> None:
+async def test_other_methods_and_paths_are_refused_as_before(client: httpx.AsyncClient) -> None:
     assert (await client.get("/oauth2/token")).status_code == 405
     assert (await client.get("/2027-01/advertisers/me/extra")).status_code == 404
     assert (await client.post("/2027-01/advertisers/me")).status_code == 405
 
 
-def test_templates_match_whole_segments_only() -> None:
-    pattern = _pattern("/{version}/advertisers/me")
-    assert pattern is not None
-    found = pattern.match("/2027-01/advertisers/me")
-    assert found is not None and found.groupdict() == {"version": "2027-01"}
-    assert pattern.match("/a/b/advertisers/me") is None
-    assert pattern.match("/2027-01/advertisers/me/") is None
-    assert _pattern("/oauth2/token") is None
-
-
-async def test_an_endpoint_that_does_not_answer_a_response_is_a_server_error(
-    app: FastAPI,
+async def test_a_path_that_is_not_a_version_never_reaches_a_partner_route(
+    client: httpx.AsyncClient, demo: Demo
 ) -> None:
-    async def wrong() -> dict[str, str]:
-        return {"not": "a response"}
+    tokens = await run_code_flow(client, demo)
+    for path in ("/v1/advertisers/me", "/2027-1/advertisers/me", "/2027-01x/advertisers/me"):
+        answer = await client.get(path, headers=bearer(tokens.access_token))
+        assert answer.status_code == 404, path
 
-    lane = HotLane(app, routes=[HotRoute("GET", "/wrong", wrong)], arguments={})  # type: ignore[arg-type]
-    sent: list[dict[str, object]] = []
 
-    async def receive() -> dict[str, object]:
-        return {"type": "http.request", "body": b"", "more_body": False}
+def test_the_hot_routes_are_direct_and_come_first(app: FastAPI) -> None:
+    routes = [r for r in app.router.routes if isinstance(r, APIRoute)]
+    assert [r.path for r in routes[:4]] == [
+        "/oauth2/token",
+        "/{version:api_version}/advertisers/me",
+        "/{version:api_version}/marketing-solutions/me",
+        "/{version:api_version}/retail-media/me",
+    ]
+    assert all(isinstance(r, DirectRoute) and r.is_direct for r in routes[:4])
 
-    async def send(message: dict[str, object]) -> None:
-        sent.append(message)
 
-    scope = {
-        "type": "http", "method": "GET", "path": "/wrong", "raw_path": b"/wrong",
-        "query_string": b"", "headers": [], "app": app, "scheme": "http",
-        "server": ("testserver", 80), "client": ("127.0.0.1", 1), "root_path": "",
-    }  # fmt: skip
-    await lane(scope, receive, send)  # type: ignore[arg-type]
-    assert sent[0]["status"] == 500
+def test_a_route_with_more_than_components_is_solved_by_fastapi() -> None:
+    table = RouteTable()
+
+    @table.get("/plain")
+    async def plain(request: object) -> Response:
+        return PlainTextResponse("plain")
+
+    @table.get("/query")
+    async def with_query(q: str) -> Response:
+        return PlainTextResponse(q)
+
+    @table.get("/model")
+    async def returns_a_model() -> dict[str, str]:
+        return {"a": "b"}
+
+    app = FastAPI()
+    table.add_to(app.router)
+    found = {r.path: r for r in app.router.routes if isinstance(r, DirectRoute)}
+    assert not found["/query"].is_direct
+    assert not found["/model"].is_direct
+
+
+async def test_a_route_declared_with_fastapi_parameters_still_works(settings: Settings) -> None:
+    table = RouteTable()
+
+    @table.get("/echo/{word}")
+    async def echo(word: str, times: int = 1) -> Response:
+        return PlainTextResponse(word * times)
+
+    app = FastAPI()
+    table.add_to(app.router)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=ISSUER) as http:
+        assert (await http.get("/echo/ab?times=2")).text == "abab"
+        assert (await http.get("/echo/ab?times=x")).status_code == 422
