@@ -31,6 +31,7 @@ from consentry.core.model import (
 from consentry.core.policy import TokenPolicy
 from consentry.core.ports.unit_of_work import UnitOfWork
 from consentry.core.redirect_uris import is_registered
+from consentry.core.requested_scope import requested_scopes
 from consentry.core.requests import Parameters
 
 UNKNOWN_CLIENT = "client_id does not match any published API app"
@@ -126,6 +127,7 @@ class AuthorizationEndpoint:
                 params.get("code_challenge_method"),
                 required=client.app.pkce_required,
             )
+            scopes = requested_scopes(params.values.get("scope"), client.app.scopes)
         except OAuthError as error:
             raise RedirectableError(error, redirect_uri, state) from error
         now = self._clock.now()
@@ -137,7 +139,7 @@ class AuthorizationEndpoint:
             redirect_uri=redirect_uri,
             state=state,
             code_challenge=challenge,
-            scopes=client.app.scopes,
+            scopes=scopes,
             created_at=now,
             expires_at=now + self._policy.consent_ttl,
         )

@@ -12,6 +12,7 @@ from consentry.core.errors import UnauthorizedClient
 from consentry.core.grants.base import GrantContext
 from consentry.core.model import AuthMethod, Client, Grant, TokenResponse
 from consentry.core.ports.unit_of_work import UnitOfWork
+from consentry.core.requested_scope import requested_scopes
 from consentry.core.requests import Parameters
 
 
@@ -24,6 +25,7 @@ class ClientCredentialsGrant:
         # RFC 6749 §4.4.2: only confidential clients registered for this grant may use it.
         if client.app.auth_method is not AuthMethod.CLIENT_CREDENTIALS:
             raise UnauthorizedClient("This client may only use the authorization code flow.")
+        scopes = requested_scopes(params.values.get("scope"), client.app.scopes)
         now = context.clock.now()
         app_grants = await uow.grants.app_level(client.app.id)
         advertisers = sorted({a for grant in app_grants for a in grant.advertiser_ids})
@@ -32,7 +34,7 @@ class ClientCredentialsGrant:
             user_id=None,
             credential_id=client.credential.id,
             app_id=client.app.id,
-            scopes=client.app.scopes,
+            scopes=scopes,
             advertiser_ids=tuple(advertisers),
             created_at=now,
         )
