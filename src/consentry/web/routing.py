@@ -28,6 +28,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import request_response
+from starlette.types import Receive, Scope, Send
 
 from consentry.web.components import COMPONENT_TYPE, components_of
 
@@ -77,19 +79,35 @@ def direct_call(dependant: Dependant, endpoint: Callable[..., Any]) -> DirectCal
 
 
 class DirectRoute(APIRoute):
-    """An `APIRoute` that calls a Request-and-components endpoint directly (module docstring)."""
+    """An `APIRoute` that calls a Request-and-components endpoint directly (module docstring).
 
-    def get_route_handler(self) -> Handler:
-        solved = super().get_route_handler()
+    A direct route runs as a plain Starlette endpoint (`starlette.routing.request_response`):
+    FastAPI's own wrapper only adds the exit stacks of `yield` dependencies, which a direct
+    endpoint has none of. With `dependency_overrides` in place, FastAPI's handler runs instead.
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
+        super().__init__(path, endpoint, **options)
         call = direct_call(self.dependant, self.endpoint)
+        self.is_direct = call is not None
         if call is None:
-            return solved
+            return
+        solved_app = self.app
+        direct_app = request_response(self._direct_handler(call))
+
+        async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["app"].dependency_overrides:
+                await solved_app(scope, receive, send)  # overrides are FastAPI's to apply
+            else:
+                await direct_app(scope, receive, send)
+
+        self.app = dispatch
+
+    def _direct_handler(self, call: DirectCall) -> Handler:
         endpoint: Endpoint = self.endpoint
         request_parameter, provided = call.request_parameter, call.components
 
         async def handle(request: Request) -> Response:
-            if request.app.dependency_overrides:
-                return await solved(request)  # overrides are FastAPI's to apply
             components = components_of(request)
             arguments: dict[str, object] = {name: components.get(kind) for name, kind in provided}
             if request_parameter is not None:
@@ -97,10 +115,6 @@ class DirectRoute(APIRoute):
             return await endpoint(**arguments)
 
         return handle
-
-    @property
-    def is_direct(self) -> bool:
-        return direct_call(self.dependant, self.endpoint) is not None
 
 
 @dataclass(frozen=True, slots=True)
