@@ -59,8 +59,7 @@ from consentry.storage.sql.client_cache import ClientCache
 from consentry.storage.sql.connection import Database
 from consentry.storage.sql.database import open_database
 from consentry.storage.sql.partner import sql_partner_data
-from consentry.storage.sql.portal import SqlPortalUnitOfWork
-from consentry.storage.sql.unit_of_work import SqlUnitOfWork
+from consentry.storage.sql.unit_of_work import SqlPortalUnitOfWork, SqlUnitOfWork
 from consentry.web import pages
 from consentry.web.access_log import AccessLogMiddleware
 from consentry.web.errors import install_error_handlers
