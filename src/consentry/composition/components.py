@@ -55,8 +55,7 @@ from consentry.storage.sql.client_cache import ClientCache
 from consentry.storage.sql.connection import Database
 from consentry.storage.sql.database import open_database
 from consentry.storage.sql.partner import sql_partner_data
-from consentry.storage.sql.portal import SqlPortalUnitOfWork
-from consentry.storage.sql.unit_of_work import SqlUnitOfWork
+from consentry.storage.sql.unit_of_work import SqlPortalUnitOfWork, SqlUnitOfWork
 from consentry.web.components import Components
 from consentry.web.forms import FormLimits
 from consentry.web.sessions import SessionManager

@@ -3,6 +3,8 @@
 Every statement is SQL text run by the driver (`driver.py`); each lookup is one query, joins
 folded in Python (a client and its redirect URIs, a grant and its advertisers). The repositories
 live in `clients.py`, `grants.py`, `one_time.py`, `security.py`, `sessions.py` and `audit.py`.
+
+`SqlPortalUnitOfWork` is the same unit of work with the portal's repositories added.
 """
 
 from __future__ import annotations
@@ -19,8 +21,16 @@ from consentry.core.ports.grants import (
     PendingAuthorizationRepository,
 )
 from consentry.core.ports.keys import SigningKeyRepository
+from consentry.core.ports.portal import (
+    AccountRepository,
+    ApiTokenRepository,
+    AppRepository,
+    ConsentLinkRepository,
+    CredentialRepository,
+    RedirectUriRepository,
+)
 from consentry.core.ports.sessions import WebSessionRepository
-from consentry.core.ports.throttling import ClientAuthFailureRepository
+from consentry.core.ports.throttling import ClientAuthFailureRepository, LoginFailureRepository
 from consentry.core.ports.tokens import (
     AuthorizationCodeRepository,
     RefreshTokenRepository,
@@ -36,7 +46,14 @@ from consentry.storage.sql.connection import (
     Lease,
 )
 from consentry.storage.sql.grants import SqlGrantRepository, SqlPendingAuthorizationRepository
+from consentry.storage.sql.repositories.accounts import SqlAccountRepository
+from consentry.storage.sql.repositories.api_tokens import SqlApiTokenRepository
+from consentry.storage.sql.repositories.apps import SqlAppRepository
 from consentry.storage.sql.repositories.codes import SqlAuthorizationCodeRepository
+from consentry.storage.sql.repositories.consent_links import SqlConsentLinkRepository
+from consentry.storage.sql.repositories.credentials import SqlCredentialRepository
+from consentry.storage.sql.repositories.login_failures import SqlLoginFailureRepository
+from consentry.storage.sql.repositories.redirect_uris import SqlRedirectUriRepository
 from consentry.storage.sql.repositories.refresh_tokens import SqlRefreshTokenRepository
 from consentry.storage.sql.security import (
     SqlClientAuthFailureRepository,
@@ -134,3 +151,27 @@ class SqlUnitOfWork:
                 await lease.connection.rollback()
         finally:
             await lease.release()
+
+
+class SqlPortalUnitOfWork(SqlUnitOfWork):
+    """The SQL unit of work with the portal's repositories on the same connection."""
+
+    accounts: AccountRepository
+    apps: AppRepository
+    credentials: CredentialRepository
+    redirect_uris: RedirectUriRepository
+    api_tokens: ApiTokenRepository
+    login_failures: LoginFailureRepository
+    consent_links: ConsentLinkRepository
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        conn = self.connection
+        self.accounts = SqlAccountRepository(conn)
+        self.apps = SqlAppRepository(conn, self._clients)
+        self.credentials = SqlCredentialRepository(conn, self._clients)
+        self.redirect_uris = SqlRedirectUriRepository(conn)
+        self.api_tokens = SqlApiTokenRepository(conn)
+        self.login_failures = SqlLoginFailureRepository(conn)
+        self.consent_links = SqlConsentLinkRepository(conn)
+        return self

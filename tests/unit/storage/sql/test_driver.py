@@ -6,8 +6,10 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import insert
 
 from consentry.storage.errors import Conflict
+from consentry.storage.sql import schema
 from consentry.storage.sql.connection import (
     Database,
     Dialect,
@@ -18,6 +20,7 @@ from consentry.storage.sql.connection import (
     sqlite_time,
 )
 from consentry.storage.sql.database import open_database
+from consentry.storage.sql.statements import Statement, parameter
 from consentry.storage.sql.unit_of_work import SqlUnitOfWork
 
 _COUNT = sql("INSERT INTO rate_limit_counters (key, window_start, count) VALUES ($1, $2, 1)")
@@ -27,6 +30,14 @@ _STANDALONE_COUNT = sql(
 )
 _COUNTED = sql("SELECT count FROM rate_limit_counters WHERE key = $1 AND window_start = $2")
 _KEYS = sql("SELECT key FROM rate_limit_counters WHERE key = ANY($1) ORDER BY key")
+_counters = schema.table(schema.RateLimitCounter)
+_COUNT_BY_NAME = Statement(
+    insert(_counters).values(
+        key=parameter("key", _counters.c.key),
+        window_start=parameter("window_start", _counters.c.window_start),
+        count=parameter("count", _counters.c.count),
+    )
+)
 
 
 @pytest.fixture
@@ -88,6 +99,17 @@ async def test_lists_bind_to_any_on_both_backends(database: Database) -> None:
     async with SqlUnitOfWork(database, read_only=True) as uow:
         rows = await uow.connection.fetch(_KEYS, ["c", "a", "zz"])
     assert [row["key"] for row in rows] == ["a", "c"]
+
+
+async def test_many_rows_of_named_values_on_both_backends(database: Database) -> None:
+    async with SqlUnitOfWork(database) as uow:
+        await uow.connection.executemany(
+            _COUNT_BY_NAME,
+            [{"key": key, "window_start": 7, "count": n} for n, key in enumerate("xyz", 1)],
+        )
+    async with SqlUnitOfWork(database, read_only=True) as uow:
+        counted = [await uow.connection.fetchval(_COUNTED, key, 7) for key in "xyz"]
+    assert counted == [1, 2, 3]
 
 
 async def test_read_only_units_of_work_refuse_writes(database: Database) -> None:
