@@ -29,13 +29,13 @@ from consentry.storage.sql.accounts import (
     SqlLoginFailureRepository,
 )
 from consentry.storage.sql.client_cache import ClientCache
-from consentry.storage.sql.clients import credential_from_row
 from consentry.storage.sql.connection import (
     Connection,
     Row,
     read_time,
     sql,
 )
+from consentry.storage.sql.repositories.clients import credential_from_row
 from consentry.storage.sql.unit_of_work import SqlUnitOfWork
 
 _APP_SELECT = (

@@ -110,7 +110,10 @@ class PostgresConnection:
         if not rows:
             return
         first = rows[0]
-        text, _ = await self._prepare(statement, () if isinstance(first, Mapping) else first, {})
+        if isinstance(first, Mapping):
+            text, _ = await self._prepare(statement, (), first)
+        else:
+            text, _ = await self._prepare(statement, first, {})
         compiled = statement.compiled(Dialect.POSTGRESQL)
         batch = [compiled.arguments(row) if isinstance(row, Mapping) else row for row in rows]
         try:
