@@ -119,11 +119,14 @@ class AmongValues(ColumnElement[bool]):
     """`column` is one of the list passed as parameter `name`.
 
     PostgreSQL: `column = ANY($n)` with an array; SQLite: `column IN (SELECT value FROM
-    json_each(:name))`, the SQLite driver passing lists as JSON text.
+    json_each(:name))`, the SQLite driver passing lists as JSON text. It is a condition by itself
+    (as a comparison is): SQLite, which has no boolean type, would otherwise get `(…) = 1` in a
+    WHERE, and that hides the comparison from its index (a full scan instead of a search).
     """
 
     inherit_cache = False
     type = Boolean()
+    _is_implicitly_boolean = True
 
     def __init__(self, column: ColumnElement[Any], name: str, item_type: TypeEngine[Any]) -> None:
         self.column = column

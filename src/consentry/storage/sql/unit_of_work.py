@@ -39,22 +39,24 @@ from consentry.core.ports.tokens import (
 from consentry.core.ports.users import UserRepository
 from consentry.storage.sql.audit import SqlAuditRepository
 from consentry.storage.sql.client_cache import ClientCache
-from consentry.storage.sql.clients import SqlClientRepository, SqlUserRepository
 from consentry.storage.sql.connection import (
     Connection,
     Database,
     Lease,
 )
-from consentry.storage.sql.grants import SqlGrantRepository, SqlPendingAuthorizationRepository
 from consentry.storage.sql.repositories.accounts import SqlAccountRepository
 from consentry.storage.sql.repositories.api_tokens import SqlApiTokenRepository
 from consentry.storage.sql.repositories.apps import SqlAppRepository
+from consentry.storage.sql.repositories.clients import SqlClientRepository
 from consentry.storage.sql.repositories.codes import SqlAuthorizationCodeRepository
 from consentry.storage.sql.repositories.consent_links import SqlConsentLinkRepository
 from consentry.storage.sql.repositories.credentials import SqlCredentialRepository
+from consentry.storage.sql.repositories.grants import SqlGrantRepository
 from consentry.storage.sql.repositories.login_failures import SqlLoginFailureRepository
+from consentry.storage.sql.repositories.pending import SqlPendingAuthorizationRepository
 from consentry.storage.sql.repositories.redirect_uris import SqlRedirectUriRepository
 from consentry.storage.sql.repositories.refresh_tokens import SqlRefreshTokenRepository
+from consentry.storage.sql.repositories.users import SqlUserRepository
 from consentry.storage.sql.security import (
     SqlClientAuthFailureRepository,
     SqlConsentRepository,

@@ -14,8 +14,8 @@ from sqlalchemy import delete, insert, select
 from consentry.core import model
 from consentry.storage.sql import schema
 from consentry.storage.sql.client_cache import ClientCache
-from consentry.storage.sql.clients import credential_from_row
 from consentry.storage.sql.connection import Connection
+from consentry.storage.sql.repositories.clients import credential_from_row
 from consentry.storage.sql.statements import Statement, parameter
 
 credentials = schema.table(schema.Credential)
