@@ -26,7 +26,6 @@ from consentry.core.ports.tokens import (
     TokenStateRepository,
 )
 from consentry.core.ports.users import UserRepository
-from consentry.storage.sql.audit import SqlAuditRepository
 from consentry.storage.sql.client_cache import ClientCache
 from consentry.storage.sql.clients import SqlClientRepository, SqlUserRepository
 from consentry.storage.sql.connection import (
@@ -35,14 +34,14 @@ from consentry.storage.sql.connection import (
     Lease,
 )
 from consentry.storage.sql.grants import SqlGrantRepository, SqlPendingAuthorizationRepository
+from consentry.storage.sql.repositories.audit import SqlAuditRepository
+from consentry.storage.sql.repositories.client_auth_failures import SqlClientAuthFailureRepository
 from consentry.storage.sql.repositories.codes import SqlAuthorizationCodeRepository
+from consentry.storage.sql.repositories.consents import SqlConsentRepository
 from consentry.storage.sql.repositories.refresh_tokens import SqlRefreshTokenRepository
-from consentry.storage.sql.security import (
-    SqlClientAuthFailureRepository,
-    SqlConsentRepository,
-    SqlTokenStateRepository,
-)
-from consentry.storage.sql.sessions import SqlSigningKeyRepository, SqlWebSessionRepository
+from consentry.storage.sql.repositories.signing_keys import SqlSigningKeyRepository
+from consentry.storage.sql.repositories.token_state import SqlTokenStateRepository
+from consentry.storage.sql.repositories.web_sessions import SqlWebSessionRepository
 
 
 class SqlUnitOfWork:
