@@ -18,7 +18,7 @@ from consentry.storage import migrate
 from consentry.storage.sql import schema as t
 from consentry.storage.sql.connection import Database
 from consentry.storage.sql.engine import sync_url
-from consentry.storage.sql.rate_limits import SqlRateLimitRepository
+from consentry.storage.sql.repositories.rate_limits import SqlRateLimitRepository
 from consentry.storage.sql.unit_of_work import SqlUnitOfWork
 from tests.conftest import Demo
 

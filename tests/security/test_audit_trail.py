@@ -1,6 +1,7 @@
 """The audit trail: hash-chained, append-only, verifiable, linear under concurrent appends.
 
-↔ core/audit.py, audit/service.py, storage/sql/audit.py, migrations 0003 (triggers), cli/audit.py
+↔ core/audit.py, audit/service.py, storage/sql/repositories/audit.py, migrations 0003 (triggers),
+cli/audit.py
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Failed client authentication is throttled per client_id (429 + Retry-After), shared by all
 nodes through the database, while a valid secret is never slowed down.
 
-↔ core/server.py (AuthorizationServer._count_failure), storage/sql/security.py
+↔ core/server.py (AuthorizationServer._count_failure),
+storage/sql/repositories/client_auth_failures.py
 """
 
 from __future__ import annotations

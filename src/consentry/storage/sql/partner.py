@@ -31,7 +31,7 @@ from consentry.storage.sql.partner_retail import (
     SqlRetailAccountRepository,
     SqlRetailCampaignRepository,
 )
-from consentry.storage.sql.rate_limits import SqlRateLimitRepository
+from consentry.storage.sql.repositories.rate_limits import SqlRateLimitRepository
 from consentry.storage.sql.unit_of_work import SqlUnitOfWork
 
 

@@ -126,6 +126,8 @@ class AmongValues(ColumnElement[bool]):
 
     inherit_cache = False
     type = Boolean()
+    # A condition in itself: in a WHERE it is written as it is, not as `(…) = 1` (SQLite has no
+    # boolean type), which would keep SQLite from searching an index of `column`.
     _is_implicitly_boolean = True
 
     def __init__(self, column: ColumnElement[Any], name: str, item_type: TypeEngine[Any]) -> None:

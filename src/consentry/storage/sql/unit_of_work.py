@@ -37,7 +37,6 @@ from consentry.core.ports.tokens import (
     TokenStateRepository,
 )
 from consentry.core.ports.users import UserRepository
-from consentry.storage.sql.audit import SqlAuditRepository
 from consentry.storage.sql.client_cache import ClientCache
 from consentry.storage.sql.connection import (
     Connection,
@@ -47,22 +46,22 @@ from consentry.storage.sql.connection import (
 from consentry.storage.sql.repositories.accounts import SqlAccountRepository
 from consentry.storage.sql.repositories.api_tokens import SqlApiTokenRepository
 from consentry.storage.sql.repositories.apps import SqlAppRepository
+from consentry.storage.sql.repositories.audit import SqlAuditRepository
+from consentry.storage.sql.repositories.client_auth_failures import SqlClientAuthFailureRepository
 from consentry.storage.sql.repositories.clients import SqlClientRepository
 from consentry.storage.sql.repositories.codes import SqlAuthorizationCodeRepository
 from consentry.storage.sql.repositories.consent_links import SqlConsentLinkRepository
+from consentry.storage.sql.repositories.consents import SqlConsentRepository
 from consentry.storage.sql.repositories.credentials import SqlCredentialRepository
 from consentry.storage.sql.repositories.grants import SqlGrantRepository
 from consentry.storage.sql.repositories.login_failures import SqlLoginFailureRepository
 from consentry.storage.sql.repositories.pending import SqlPendingAuthorizationRepository
 from consentry.storage.sql.repositories.redirect_uris import SqlRedirectUriRepository
 from consentry.storage.sql.repositories.refresh_tokens import SqlRefreshTokenRepository
+from consentry.storage.sql.repositories.signing_keys import SqlSigningKeyRepository
+from consentry.storage.sql.repositories.token_state import SqlTokenStateRepository
 from consentry.storage.sql.repositories.users import SqlUserRepository
-from consentry.storage.sql.security import (
-    SqlClientAuthFailureRepository,
-    SqlConsentRepository,
-    SqlTokenStateRepository,
-)
-from consentry.storage.sql.sessions import SqlSigningKeyRepository, SqlWebSessionRepository
+from consentry.storage.sql.repositories.web_sessions import SqlWebSessionRepository
 
 
 class SqlUnitOfWork:

@@ -11,7 +11,7 @@ from consentry.clock import FixedClock
 from consentry.core.ports.sessions import WebSession
 from consentry.storage.sql.connection import Database
 from consentry.storage.sql.database import open_database
-from consentry.storage.sql.sessions import SqlWebSessionRepository
+from consentry.storage.sql.repositories.web_sessions import SqlWebSessionRepository
 from consentry.storage.sql.unit_of_work import SqlUnitOfWork
 
 
