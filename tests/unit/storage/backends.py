@@ -21,6 +21,7 @@ from consentry.storage.memory import InMemoryStore
 from consentry.storage.sql import schema as t
 from consentry.storage.sql.connection import Database
 from consentry.storage.sql.unit_of_work import SqlUnitOfWork
+from tests.support.memory_state import grant_last_used_at
 
 IMAGE = (b"\x89PNG\r\n\x1a\nfake", "image/png")
 
@@ -81,7 +82,7 @@ class MemoryBackend:
         self.store.add_redirect_uri(app_id, uri)
 
     async def grant_last_used_at(self, grant_id: str) -> datetime | None:
-        return self.store.grant_last_used_at(grant_id)
+        return grant_last_used_at(self.store, grant_id)
 
 
 def _columns(row: User | Credential) -> dict[str, object]:

@@ -12,6 +12,7 @@ from consentry.core.hashing import new_identifier
 from consentry.core.model import AuthMethod, Grant
 from consentry.storage.memory import InMemoryStore
 from tests.factories import MemoryFactory, OAuthFlow, SeededClient, World, claims_of
+from tests.support.memory_state import grant_last_used_at
 
 APP_LEVEL = cast(int, None)  # app-level grants have no credential pair
 
@@ -65,9 +66,9 @@ async def test_token_covers_the_active_app_level_grants_and_touches_them(
     assert claims_of(issued.access_token)["advertisers"] == [
         str(a) for a in sorted({first, second})
     ]
-    assert store.grant_last_used_at(one.id) == clock.now()
-    assert store.grant_last_used_at(both.id) == clock.now()
-    assert store.grant_last_used_at(revoked.id) is None
+    assert grant_last_used_at(store, one.id) == clock.now()
+    assert grant_last_used_at(store, both.id) == clock.now()
+    assert grant_last_used_at(store, revoked.id) is None
 
 
 async def test_authorization_code_app_is_unauthorized_client(flow: OAuthFlow) -> None:

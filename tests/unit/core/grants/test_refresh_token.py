@@ -13,6 +13,7 @@ from consentry.core.model import AuthMethod, TokenResponse
 from consentry.keys.successor import RefreshSuccessorSealer
 from consentry.storage.memory import InMemoryStore
 from tests.factories import MemoryFactory, OAuthFlow, World, claims_of
+from tests.support.memory_state import tamper_refresh_successor
 
 SIX_MONTHS = timedelta(days=183)
 
@@ -205,7 +206,7 @@ async def test_successor_that_does_not_open_counts_as_reuse(
     first = await tokens(sealed_flow)
     await sealed_flow.refresh(refresh_token_of(first))
     token_hash = sealed_flow.hasher.hash(refresh_token_of(first))
-    store.tamper_refresh_successor(token_hash, b"\x00" * 40)
+    tamper_refresh_successor(store, token_hash, b"\x00" * 40)
     with pytest.raises(InvalidGrant, match="already used"):
         await sealed_flow.refresh(refresh_token_of(first))
 
