@@ -16,6 +16,7 @@ import pytest
 
 from consentry.clock import FixedClock
 from consentry.core.audit import GENESIS_HASH, AuditEvent, AuditKind, chain_hash, check_link
+from consentry.core.errors import InvalidGrant
 from consentry.core.model import (
     AuthorizationCode,
     Client,
@@ -918,6 +919,21 @@ async def test_changes_are_rolled_back_on_an_exception(
         assert await uow.grants.get(grant.id) == grant
         assert await uow.grants.get("n" * 32) is None
         assert await uow.codes.get(code.code_hash) is None
+
+
+async def test_a_refusal_keeps_what_was_written_before_it(
+    backend: Backend, seeded: Seeded, clock: FixedClock
+) -> None:
+    # A decided refusal (core.errors.Refusal: every OAuthError) commits, then propagates: a
+    # grant revoked because a refresh token was reused must stay revoked.
+    grant = await add_grant(backend, grant_for(seeded, clock.now()))
+    with pytest.raises(InvalidGrant):
+        async with backend.uow() as uow:
+            await uow.grants.revoke(grant.id, clock.now())
+            raise InvalidGrant("The refresh token was already used.")
+    async with backend.uow(read_only=True) as uow:
+        stored = await uow.grants.get(grant.id)
+    assert stored is not None and stored.revoked_at == clock.now()
 
 
 async def test_consume_rolled_back_leaves_the_value_usable(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from consentry.core.errors import Refusal
 from consentry.core.ports.audit import AuditRepository
 from consentry.core.ports.clients import ClientRepository
 from consentry.core.ports.grants import (
@@ -88,4 +89,6 @@ class InMemoryUnitOfWork:
         access, self._access = self._access, None
         tables = access.tables
         access.close()  # repositories kept by the caller stop working, like a closed connection
-        self._database.end(tables, read_only=self._read_only, commit=exc_type is None)
+        # A refusal (`core.errors.Refusal`) keeps what was written before it, as SQL does.
+        commit = exc_type is None or issubclass(exc_type, Refusal)
+        self._database.end(tables, read_only=self._read_only, commit=commit)
