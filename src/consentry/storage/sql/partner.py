@@ -17,17 +17,17 @@ from consentry.core.ports.partner import (
     StatisticsRepository,
 )
 from consentry.core.ports.unit_of_work import UnitOfWork
-from consentry.storage.sql.partner_marketing import (
+from consentry.storage.sql.repositories.partner_marketing import (
     SqlAdSetRepository,
     SqlAudienceRepository,
     SqlCreativeRepository,
     SqlMarketingCampaignRepository,
 )
-from consentry.storage.sql.partner_reporting import (
+from consentry.storage.sql.repositories.partner_reporting import (
     SqlProductSetRepository,
     SqlStatisticsRepository,
 )
-from consentry.storage.sql.partner_retail import (
+from consentry.storage.sql.repositories.partner_retail import (
     SqlRetailAccountRepository,
     SqlRetailCampaignRepository,
 )
