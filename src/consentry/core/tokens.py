@@ -47,6 +47,15 @@ class MintedTokens:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class RefreshableTokens:
+    """What `TokenIssuer.mint_refreshable` made: the answer and its refresh token row."""
+
+    response: TokenResponse
+    refresh: RefreshToken
+    at: datetime
+
+
 class TokenIssuer:
     """Mints the access token (and, for user grants, a rotating refresh token) of a grant."""
 
@@ -76,8 +85,31 @@ class TokenIssuer:
         return minted.response
 
     async def mint(self, client: Client, grant: Grant, *, with_refresh_token: bool) -> MintedTokens:
-        """The signed access token and a fresh refresh token; nothing is written yet."""
+        """The signed access token and, when asked, a fresh refresh token; nothing is written."""
+        if with_refresh_token:
+            refreshable = await self.mint_refreshable(client, grant)
+            return MintedTokens(refreshable.response, grant.id, refreshable.refresh, refreshable.at)
         now = self._clock.now()
+        response = await self._access_response(client, grant, now, refresh_token=None)
+        return MintedTokens(response=response, grant_id=grant.id, refresh=None, at=now)
+
+    async def mint_refreshable(self, client: Client, grant: Grant) -> RefreshableTokens:
+        """The signed access token and a fresh refresh token (a user grant); nothing is written."""
+        now = self._clock.now()
+        refresh_token = new_secret()
+        record = RefreshToken(
+            token_hash=self._hasher.hash(refresh_token),
+            grant_id=grant.id,
+            credential_id=client.credential.id,
+            created_at=now,
+            expires_at=now + self._policy.refresh_token_ttl,
+        )
+        response = await self._access_response(client, grant, now, refresh_token=refresh_token)
+        return RefreshableTokens(response=response, refresh=record, at=now)
+
+    async def _access_response(
+        self, client: Client, grant: Grant, now: datetime, *, refresh_token: str | None
+    ) -> TokenResponse:
         issued_at = int(now.timestamp())
         expires_in = int(self._policy.access_token_ttl.total_seconds())
         scope = " ".join(grant.scopes)
@@ -93,25 +125,12 @@ class TokenIssuer:
             "gid": grant.id,
             "advertisers": [str(a) for a in grant.advertiser_ids],
         }
-        access_token = await self._signer.sign(claims)
-        refresh_token = None
-        record = None
-        if with_refresh_token:
-            refresh_token = new_secret()
-            record = RefreshToken(
-                token_hash=self._hasher.hash(refresh_token),
-                grant_id=grant.id,
-                credential_id=client.credential.id,
-                created_at=now,
-                expires_at=now + self._policy.refresh_token_ttl,
-            )
-        response = TokenResponse(
-            access_token=access_token,
+        return TokenResponse(
+            access_token=await self._signer.sign(claims),
             expires_in=expires_in,
             refresh_token=refresh_token,
             scope=scope,
         )
-        return MintedTokens(response=response, grant_id=grant.id, refresh=record, at=now)
 
     async def store(self, uow: UnitOfWork, minted: MintedTokens) -> None:
         """Keep the refresh token (its creation is the grant's "last used"), or else note the

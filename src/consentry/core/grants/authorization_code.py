@@ -46,8 +46,8 @@ class AuthorizationCodeGrant:
         pkce.verify(code.code_challenge, params.get("code_verifier"))
         if grant is None or not grant.active:
             raise InvalidGrant("The consent behind this code was revoked.")
-        minted = await context.issuer.mint(client, grant, with_refresh_token=True)
-        if minted.refresh is None or not await uow.codes.redeem(
+        minted = await context.issuer.mint_refreshable(client, grant)
+        if not await uow.codes.redeem(
             code_hash, client.credential.id, now, minted.refresh
         ):
             # A racing redemption used it since we read it: this one is the replay.

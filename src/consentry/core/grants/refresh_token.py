@@ -87,9 +87,7 @@ class RefreshTokenGrant:
         # Mint first, then one conditional update marks the old token used, keeps the new pair
         # sealed in its row and stores the new token: of two racing requests (or nodes)
         # exactly one rotates it.
-        minted = await context.issuer.mint(client, grant, with_refresh_token=True)
-        if minted.refresh is None:
-            raise RuntimeError("the issuer minted no refresh token")
+        minted = await context.issuer.mint_refreshable(client, grant)
         sealed = None
         if self._successors is not None:
             sealed = self._successors.seal(presented, _encode(minted.response, now))

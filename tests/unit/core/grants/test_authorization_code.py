@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -10,7 +11,8 @@ from consentry.clock import FixedClock
 from consentry.core import pkce
 from consentry.core.audit import AuditKind
 from consentry.core.errors import InvalidGrant, InvalidRequest, OAuthError, UnauthorizedClient
-from consentry.core.model import AuthMethod
+from consentry.core.model import AuthMethod, RefreshToken
+from consentry.storage.memory.codes import InMemoryAuthorizationCodeRepository
 from tests.factories import OTHER_REDIRECT_URI, MemoryFactory, OAuthFlow, World, claims_of
 
 VERIFIER = "v" * 43 + "-._~0123456789"
@@ -85,6 +87,36 @@ async def test_reused_code_revokes_issued_tokens(flow: OAuthFlow, clock: FixedCl
         flow.world.customer.id,
         flow.world.client.client_id,
     )
+
+
+async def test_a_redemption_lost_to_a_racing_request_is_the_replay(
+    flow: OAuthFlow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The code was unused when read, but another request redeemed it before our conditional
+    update: ours is the replay, so the grant is revoked (RFC 6749 §4.1.2)."""
+    code = await flow.obtain_code()
+    original = InMemoryAuthorizationCodeRepository.redeem
+
+    async def redeem_after_a_racing_request(
+        self: InMemoryAuthorizationCodeRepository,
+        code_hash: bytes,
+        credential_id: int,
+        now: datetime,
+        refresh_token: RefreshToken,
+    ) -> bool:
+        racer = replace(refresh_token, token_hash=b"racer" + refresh_token.token_hash[5:])
+        assert await original(self, code_hash, credential_id, now, racer)
+        return await original(self, code_hash, credential_id, now, refresh_token)
+
+    monkeypatch.setattr(
+        InMemoryAuthorizationCodeRepository, "redeem", redeem_after_a_racing_request
+    )
+    with pytest.raises(InvalidGrant, match="already used"):
+        await flow.redeem(code)
+    async with flow.store.unit_of_work(read_only=True) as uow:
+        (event,) = [e.event for e in await uow.audit.page()]
+    assert event.kind is AuditKind.CODE_REPLAYED
+    assert (await flow.grant(str(event.grant_id))).revoked_at is not None
 
 
 async def test_code_replayed_after_expiry_still_revokes_the_grant(

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 import pytest
 
 from consentry.clock import FixedClock
 from consentry.core.audit import AuditKind
 from consentry.core.errors import InvalidGrant, InvalidRequest, UnauthorizedClient
-from consentry.core.model import AuthMethod, TokenResponse
+from consentry.core.model import AuthMethod, RefreshToken, TokenResponse
 from consentry.keys.successor import RefreshSuccessorSealer
 from consentry.storage.memory import InMemoryStore
+from consentry.storage.memory.refresh_tokens import InMemoryRefreshTokenRepository
 from tests.factories import MemoryFactory, OAuthFlow, World, claims_of
 from tests.support.memory_state import tamper_refresh_successor
 
@@ -220,3 +222,30 @@ async def test_reuse_after_consent_withdrawn_is_invalid_grant(
         await uow.grants.revoke(sealed_flow.grant_ids[-1], clock.now())
     with pytest.raises(InvalidGrant, match="consent behind this refresh token was revoked"):
         await sealed_flow.refresh(refresh_token_of(first))
+
+
+async def test_a_rotation_lost_to_a_racing_request_counts_as_a_second_presentation(
+    flow: OAuthFlow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The token was live when read, but another request rotated it before our conditional
+    update: without a reuse window that is a second presentation, so the grant is revoked."""
+    first = await tokens(flow)
+    original = InMemoryRefreshTokenRepository.rotate
+
+    async def rotate_after_a_racing_request(
+        self: InMemoryRefreshTokenRepository,
+        token_hash: bytes,
+        credential_id: int,
+        now: datetime,
+        successor: bytes | None,
+        replacement: RefreshToken,
+    ) -> bool:
+        racer = replace(replacement, token_hash=b"racer" + replacement.token_hash[5:])
+        assert await original(self, token_hash, credential_id, now, None, racer)
+        return await original(self, token_hash, credential_id, now, successor, replacement)
+
+    monkeypatch.setattr(InMemoryRefreshTokenRepository, "rotate", rotate_after_a_racing_request)
+    with pytest.raises(InvalidGrant, match="already used"):
+        await flow.refresh(refresh_token_of(first))
+    grant = await flow.grant(str(claims_of(first.access_token)["gid"]))
+    assert grant.revoked_at is not None
