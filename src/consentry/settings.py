@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     # crash of consentry but may lose the last commits if the machine dies; FULL also survives
     # power loss, at a flush per commit (docs/deployment.md).
     database_pool_size: int = Field(default=20, gt=0, le=500)
+    # How long a request waits for a pooled connection (PostgreSQL) or for another process's
+    # write lock (SQLite) before it is answered 503 `temporarily_unavailable`; how long a
+    # PostgreSQL connection lives, and stays idle, before it is closed (docs/deployment.md).
+    database_acquire_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    database_connection_max_lifetime_seconds: float = Field(default=3600.0, gt=0)
+    database_connection_max_idle_seconds: float = Field(default=300.0, gt=0)
     sqlite_synchronous: str = Field(default="NORMAL", pattern="^(FULL|NORMAL)$")
     issuer: str = "http://localhost:8000"
     secret_key: SecretStr = Field(

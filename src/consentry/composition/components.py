@@ -52,7 +52,7 @@ from consentry.portal.service import build_portal
 from consentry.portal.web import PortalWeb
 from consentry.settings import Settings
 from consentry.storage.sql.client_cache import ClientCache
-from consentry.storage.sql.connection import Database
+from consentry.storage.sql.connection import Database, PoolLimits
 from consentry.storage.sql.database import open_database
 from consentry.storage.sql.partner import sql_partner_data
 from consentry.storage.sql.unit_of_work import SqlPortalUnitOfWork, SqlUnitOfWork
@@ -103,7 +103,12 @@ def build_node(settings: Settings, clock: Clock) -> Node:
     clients = ClientCache(clock)  # the token endpoint's pairs, at most a second old
     database = open_database(
         settings.database_url,
-        pool_size=settings.database_pool_size,
+        limits=PoolLimits(
+            size=settings.database_pool_size,
+            acquire_timeout=settings.database_acquire_timeout_seconds,
+            max_lifetime=settings.database_connection_max_lifetime_seconds,
+            max_idle=settings.database_connection_max_idle_seconds,
+        ),
         sqlite_synchronous=settings.sqlite_synchronous,
     )
     units, portal_units = _units_of_work(database, clients)

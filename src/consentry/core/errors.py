@@ -104,6 +104,19 @@ class InsufficientScope(OAuthError):
     default_description = "The access token does not grant access to this resource."
 
 
+class TemporarilyUnavailable(OAuthError):
+    """RFC 6749 §4.1.2.1: the server cannot serve the request now (its store is saturated or
+    locked); the client may retry after `retry_after` seconds. Nothing was written."""
+
+    error = "temporarily_unavailable"
+    status_code = 503
+    default_description = "The server is busy; retry shortly."
+
+    def __init__(self, retry_after: int, description: str | None = None) -> None:
+        super().__init__(description)
+        self.retry_after = retry_after
+
+
 class TooManyRequests(OAuthError):
     error = "too_many_requests"
     status_code = 429

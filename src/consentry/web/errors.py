@@ -27,8 +27,10 @@ from consentry.core.errors import (
     InvalidRequest,
     OAuthError,
     ServerError,
+    TemporarilyUnavailable,
     TooManyRequests,
 )
+from consentry.core.ports.unit_of_work import StorageUnavailable
 from consentry.web.headers import NO_STORE
 from consentry.web.templates import Templates
 
@@ -54,7 +56,7 @@ def oauth_json(error: OAuthError) -> JSONResponse:
     if isinstance(error, InvalidClient) and error.used_basic:
         # RFC 6749 §5.2: a client that tried Basic is told how to authenticate.
         response.headers["WWW-Authenticate"] = 'Basic realm="consentry", charset="UTF-8"'
-    if isinstance(error, TooManyRequests):
+    if isinstance(error, TooManyRequests | TemporarilyUnavailable):
         response.headers["Retry-After"] = str(error.retry_after)
     return response
 
@@ -125,6 +127,7 @@ class ErrorMapping:
             RequestValidationError: (
                 lambda request, exc: self.surface(request).invalid_request(request, exc)
             ),
+            StorageUnavailable: self._unavailable,
             Exception: self._unexpected,
         }
 
@@ -135,6 +138,14 @@ class ErrorMapping:
     def handle(self, kind: type[Exception], handler: Handler) -> None:
         """Answer `kind` (a face's own error) with `handler`."""
         self._handlers[kind] = handler
+
+    def _unavailable(self, request: Request, exc: StorageUnavailable) -> Response:
+        """A saturated or locked store: 503 in the surface's format, and when to retry."""
+        log.warning("storage unavailable on %s %s: %s", request.method, request.url.path, exc)
+        error = TemporarilyUnavailable(exc.retry_after)
+        response = self.surface(request).oauth_error(request, error)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     def _unexpected(self, request: Request, exc: Exception) -> Response:
         log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)

@@ -47,9 +47,7 @@ class AuthorizationCodeGrant:
         if grant is None or not grant.active:
             raise InvalidGrant("The consent behind this code was revoked.")
         minted = await context.issuer.mint_refreshable(client, grant)
-        if not await uow.codes.redeem(
-            code_hash, client.credential.id, now, minted.refresh
-        ):
+        if not await uow.codes.redeem(code_hash, client.credential.id, now, minted.refresh):
             # A racing redemption used it since we read it: this one is the replay.
             raced = await uow.codes.get(code_hash)
             await self._replayed(uow, raced or code, client, context)

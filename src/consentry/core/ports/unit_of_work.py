@@ -36,6 +36,17 @@ from consentry.core.ports.tokens import (
 from consentry.core.ports.users import UserRepository
 
 
+class StorageUnavailable(Exception):
+    """The store could not take this unit of work in time: every pooled connection stayed busy,
+    or another process held the database's write lock, past the configured wait. Nothing was
+    written (the unit of work rolls back); the request is answered 503 `temporarily_unavailable`
+    with `Retry-After: retry_after`."""
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class UnitOfWork(Protocol):
     """One transaction: commits when the block ends normally, rolls back on an exception."""
 

@@ -1,12 +1,9 @@
-"""The thin query layer every SQL repository runs on: SQL text in, driver rows out.
+"""What every SQL repository runs on: a `Connection` per unit of work, from a `Database` pool.
 
-Repositories write their SQL once, in PostgreSQL's dialect with `$1, $2, …` parameters; `Sql`
-derives SQLite's text from it (`?1, ?2, …`; `= ANY($n)` of a list becomes `IN (SELECT value
-FROM json_each(?n))`, the SQLite driver passing lists as JSON) unless a statement spells out its
-own. Queries go straight to the database driver (stdlib `sqlite3`, `asyncpg`) because
-SQLAlchemy's execution layer costs 40–700 µs per statement where the driver needs 6–80 µs
-(docs/performance.md); the schema and the migrations stay SQLAlchemy and Alembic (`tables.py`,
-`migrations/`).
+Repositories pass `Statement`s (statements.py: SQLAlchemy Core over the schema, compiled once
+per dialect) and their values by name; the drivers (`sqlite.py`, `postgres.py`) run the compiled
+text on stdlib `sqlite3` and asyncpg, because SQLAlchemy's execution layer costs 40–700 µs per
+statement where the drivers need 6–80 µs (docs/performance.md).
 
 A `Connection` is one unit of work's connection. Reads run as they come; the first write opens
 the transaction (`BEGIN IMMEDIATE` on SQLite), so a unit of work that only reads never takes a
@@ -17,59 +14,18 @@ UPDATE`) counts as a write.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from consentry.storage.sql.statements import Compiled, Dialect, Statement
-
-_PARAMETER = re.compile(r"\$(\d+)")
-_ANY = re.compile(r"= ANY\(\$(\d+)\)")
-_READ_VERBS = ("SELECT", "VALUES")
-
-
-@dataclass(frozen=True, slots=True)
-class Sql:
-    """One statement in both dialects, and whether running it needs the write transaction."""
-
-    postgresql: str
-    sqlite: str
-    writes: bool = field(default=False)
-    # A write that is atomic by itself: in a unit of work opened with `standalone_writes`, with
-    # no transaction open yet, PostgreSQL runs it alone (it commits on its own) instead of
-    # opening the transaction with BEGIN: two round trips fewer.
-    standalone: bool = False
-
-    def text(self, dialect: Dialect) -> str:
-        return self.postgresql if dialect is Dialect.POSTGRESQL else self.sqlite
-
-    def compiled(self, dialect: Dialect) -> Compiled:
-        return Compiled(self.text(dialect), (), {}, self.writes, self.standalone)
-
-
-def sql(text: str, *, sqlite: str | None = None, standalone: bool = False) -> Sql:
-    """A statement written for PostgreSQL; its SQLite text is derived unless given.
-
-    `standalone`: see `Sql.standalone` (units of work that ask for it promise that this is
-    their last write: it is committed even if the unit of work later fails).
-    """
-    postgresql = " ".join(text.split())
-    lite = " ".join(sqlite.split()) if sqlite is not None else postgresql
-    lite = _PARAMETER.sub(r"?\1", _ANY.sub(r"IN (SELECT value FROM json_each($\1))", lite))
-    verb = postgresql.split(" ", 1)[0].upper()
-    writes = verb not in _READ_VERBS or "FOR UPDATE" in postgresql.upper()
-    return Sql(postgresql=postgresql, sqlite=lite, writes=writes, standalone=standalone)
+from consentry.storage.sql.statements import Dialect, Statement
 
 
 class Row(Protocol):
     """A result row: `sqlite3.Row` or `asyncpg.Record`, read by column name or position."""
 
     def __getitem__(self, key: str | int, /) -> Any: ...
-
-
-Runnable = Statement | Sql
 
 
 class Connection(Protocol):
@@ -81,22 +37,18 @@ class Connection(Protocol):
     @property
     def dialect(self) -> Dialect: ...
 
-    async def fetch(
-        self, statement: Runnable, *args: object, **values: object
-    ) -> Sequence[Row]: ...
-    async def fetchrow(
-        self, statement: Runnable, *args: object, **values: object
-    ) -> Row | None: ...
-    async def fetchval(self, statement: Runnable, *args: object, **values: object) -> Any:
+    async def fetch(self, statement: Statement, **values: object) -> Sequence[Row]: ...
+    async def fetchrow(self, statement: Statement, **values: object) -> Row | None: ...
+    async def fetchval(self, statement: Statement, **values: object) -> Any:
         """The first column of the first row, or None when there is no row."""
         ...
 
-    async def execute(self, statement: Runnable, *args: object, **values: object) -> int:
+    async def execute(self, statement: Statement, **values: object) -> int:
         """Run a statement; returns the number of rows it changed."""
         ...
 
     async def executemany(
-        self, statement: Runnable, rows: Sequence[Sequence[object] | Mapping[str, object]]
+        self, statement: Statement, rows: Sequence[Mapping[str, object]]
     ) -> None: ...
     async def commit(self) -> None:
         """End the transaction, if a write opened one."""
@@ -123,7 +75,27 @@ class Lease(Protocol):
     @property
     def connection(self) -> Connection: ...
 
-    async def release(self) -> None: ...
+    async def release(self, *, clean: bool = True) -> None:
+        """Hand the connection back; `clean=False` when its unit of work could not finish
+        (its commit or rollback failed, or it was cancelled mid-statement): the session is
+        reset, or the connection closed, before anyone reuses it."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PoolLimits:
+    """How a process's connections are bounded (`Settings.database_*`).
+
+    `size`: PostgreSQL connections at most. `acquire_timeout`: seconds a unit of work waits for
+    a connection (PostgreSQL) or for another process's write lock (SQLite) before
+    `StorageUnavailable`. `max_lifetime`, `max_idle`: seconds after which a PostgreSQL
+    connection is closed instead of reused (since it was opened; since it was last used).
+    """
+
+    size: int = 20
+    acquire_timeout: float = 10.0
+    max_lifetime: float = 3600.0
+    max_idle: float = 300.0
 
 
 class ReadOnlyViolation(RuntimeError):

@@ -1,4 +1,4 @@
-"""Open the query layer's connection pool for a database URL (see `driver.py`)."""
+"""Open the connection pool of a database URL: the SQLite or the PostgreSQL driver."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sqlite3
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from consentry.storage.sql.connection import Database
+from consentry.storage.sql.connection import Database, PoolLimits
 from consentry.storage.sql.postgres import PostgresDatabase
 from consentry.storage.sql.sqlite import SqliteDatabase
 
@@ -21,12 +21,19 @@ DATABASE_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-def open_database(url: str, *, pool_size: int = 20, sqlite_synchronous: str = "NORMAL") -> Database:
+def open_database(
+    url: str, *, limits: PoolLimits | None = None, sqlite_synchronous: str = "NORMAL"
+) -> Database:
     """`sqlite…:///path` or `postgresql…://…`; nothing connects until the first unit of work."""
+    limits = limits or PoolLimits()
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return SqliteDatabase(parsed.database or "", synchronous=sqlite_synchronous)
+        return SqliteDatabase(
+            parsed.database or "",
+            synchronous=sqlite_synchronous,
+            busy_timeout=limits.acquire_timeout,
+        )
     if backend == "postgresql":
-        return PostgresDatabase(url, pool_size=pool_size)
+        return PostgresDatabase(url, limits=limits)
     raise ValueError(f"unsupported database: {backend}")

@@ -1,8 +1,9 @@
 """PostgreSQL through asyncpg: a pool of connections, prepared statements cached per connection.
 
-Connections come from `postgres_pool.PostgresPool` (asyncpg's own pool costs a round trip's worth
-of CPU per checkout): a unit of work always ends its transaction, and a connection that is still
-in one, or broke, is closed instead of reused. Units of work opened `relaxed` (rate-limit
+Connections come from `postgres_pool.PostgresPool` (bounded waits, lifetimes and idle times;
+asyncpg's own pool costs a round trip's worth of CPU per checkout): a unit of work always ends
+its transaction; one that did not finish cleanly has its session reset before the connection is
+reused, and a connection that broke is closed. Units of work opened `relaxed` (rate-limit
 counters) come from a small second pool whose sessions run with `synchronous_commit=off`: their
 commits do not wait for the WAL flush, and a crash of the server may forget the last few of them
 (never corrupts anything).
@@ -11,15 +12,16 @@ commits do not wait for the WAL flush, and a crash of the server may forget the 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import make_url
 
 from consentry.storage.errors import Conflict
-from consentry.storage.sql.connection import ReadOnlyViolation, Row, Runnable
+from consentry.storage.sql.connection import PoolLimits, ReadOnlyViolation, Row
 from consentry.storage.sql.postgres_pool import PostgresPool
-from consentry.storage.sql.statements import Dialect
+from consentry.storage.sql.statements import Dialect, Statement
 
 STATEMENT_CACHE_SIZE = 512
 _RELAXED_SETTINGS = {"synchronous_commit": "off"}
@@ -59,11 +61,11 @@ class PostgresConnection:
         return Dialect.POSTGRESQL
 
     async def _prepare(
-        self, statement: Runnable, args: Sequence[object], values: Mapping[str, object]
+        self, statement: Statement, values: Mapping[str, object]
     ) -> tuple[str, Sequence[object]]:
         """The text and positional arguments; opens the transaction before the first write."""
         compiled = statement.compiled(Dialect.POSTGRESQL)
-        arguments = args if args else compiled.arguments(values)
+        arguments = compiled.arguments(values)
         if not compiled.writes:
             return compiled.text, arguments
         if self._read_only:
@@ -76,46 +78,40 @@ class PostgresConnection:
         self._in_transaction = True
         return compiled.text, arguments
 
-    async def fetch(self, statement: Runnable, *args: object, **values: object) -> Sequence[Row]:
-        text, arguments = await self._prepare(statement, args, values)
+    async def fetch(self, statement: Statement, **values: object) -> Sequence[Row]:
+        text, arguments = await self._prepare(statement, values)
         try:
             rows: list[Row] = await self._raw.fetch(text, *arguments)
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise Conflict("constraint violated") from exc
         return rows
 
-    async def fetchrow(self, statement: Runnable, *args: object, **values: object) -> Row | None:
-        text, arguments = await self._prepare(statement, args, values)
+    async def fetchrow(self, statement: Statement, **values: object) -> Row | None:
+        text, arguments = await self._prepare(statement, values)
         try:
             row: Row | None = await self._raw.fetchrow(text, *arguments)
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise Conflict("constraint violated") from exc
         return row
 
-    async def fetchval(self, statement: Runnable, *args: object, **values: object) -> Any:
-        row = await self.fetchrow(statement, *args, **values)
+    async def fetchval(self, statement: Statement, **values: object) -> Any:
+        row = await self.fetchrow(statement, **values)
         return None if row is None else row[0]
 
-    async def execute(self, statement: Runnable, *args: object, **values: object) -> int:
-        text, arguments = await self._prepare(statement, args, values)
+    async def execute(self, statement: Statement, **values: object) -> int:
+        text, arguments = await self._prepare(statement, values)
         try:
             status: str = await self._raw.execute(text, *arguments)
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise Conflict("constraint violated") from exc
         return _changed(status)
 
-    async def executemany(
-        self, statement: Runnable, rows: Sequence[Sequence[object] | Mapping[str, object]]
-    ) -> None:
+    async def executemany(self, statement: Statement, rows: Sequence[Mapping[str, object]]) -> None:
         if not rows:
             return
-        first = rows[0]
-        if isinstance(first, Mapping):
-            text, _ = await self._prepare(statement, (), first)
-        else:
-            text, _ = await self._prepare(statement, first, {})
+        text, _ = await self._prepare(statement, rows[0])
         compiled = statement.compiled(Dialect.POSTGRESQL)
-        batch = [compiled.arguments(row) if isinstance(row, Mapping) else row for row in rows]
+        batch = [compiled.arguments(row) for row in rows]
         try:
             await self._raw.executemany(text, batch)
         except asyncpg.IntegrityConstraintViolationError as exc:
@@ -142,26 +138,29 @@ class PostgresLease:
         self._raw = raw
         self.connection = connection
 
-    async def release(self) -> None:
+    async def release(self, *, clean: bool = True) -> None:
         raw = self._raw
-        try:
-            if not raw.is_closed() and raw.is_in_transaction():
+        if not clean:
+            await self._pool.reset(raw)  # a fresh session, or a closed one the pool drops
+        elif raw.is_in_transaction():
+            try:
                 await raw.execute("ROLLBACK")
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
-            raw.terminate()  # a broken session is not handed to the next request
+            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                raw.terminate()  # a broken session is not handed to the next request
         self._pool.release(raw)
 
 
 class PostgresDatabase:
     """Two pools (durable and relaxed); connections open on first use."""
 
-    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+    def __init__(self, url: str, *, limits: PoolLimits | None = None) -> None:
         dsn = asyncpg_dsn(url)
+        limits = limits or PoolLimits()
         self._pools = {
-            False: PostgresPool(dsn, max_size=pool_size, statement_cache_size=STATEMENT_CACHE_SIZE),
+            False: PostgresPool(dsn, limits=limits, statement_cache_size=STATEMENT_CACHE_SIZE),
             True: PostgresPool(
                 dsn,
-                max_size=max(2, pool_size // 4),
+                limits=replace(limits, size=max(2, limits.size // 4)),
                 statement_cache_size=STATEMENT_CACHE_SIZE,
                 server_settings=_RELAXED_SETTINGS,
             ),

@@ -2,9 +2,11 @@
 
 A statement on a local WAL file takes microseconds, far less than a hand-off to a worker thread,
 so statements run synchronously. This process's writers take one `asyncio.Lock` before `BEGIN
-IMMEDIATE` and keep it to COMMIT: a write transaction never waits in SQLite's busy handler for
-another unit of work of the same process (which could be suspended at an `await` and never get
-the loop back); only other processes' writers are waited for, up to `busy_timeout`.
+IMMEDIATE` and keep it to COMMIT: a write transaction never waits for another unit of work of
+the same process in SQLite (which could be suspended at an `await` and never get the loop
+back). Other processes' writers are waited for off the loop (`sqlite_busy.py`: SQLite's busy
+handler is off, a locked database is retried after an `asyncio.sleep`), up to `busy_timeout`
+seconds, then `StorageUnavailable`: the loop never stops for longer than one statement.
 
 Durability (`Settings.sqlite_synchronous`): NORMAL by default, SQLite's recommendation for WAL:
 every commit survives a crash of consentry; a crash of the machine (power loss, kernel) may lose
@@ -23,12 +25,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from consentry.core.ports.unit_of_work import StorageUnavailable
 from consentry.storage.errors import Conflict
-from consentry.storage.sql.connection import ReadOnlyViolation, Row, Runnable, sqlite_time
+from consentry.storage.sql.connection import ReadOnlyViolation, Row, sqlite_time
+from consentry.storage.sql.sqlite_busy import BusyWait, is_busy
 from consentry.storage.sql.sqlite_checkpoints import SAFETY_NET_PAGES, WalCheckpointer
-from consentry.storage.sql.statements import Compiled, Dialect
+from consentry.storage.sql.statements import Dialect, Statement
 
-BUSY_TIMEOUT_MS = 30_000
 _IDLE_LIMIT = 32
 
 
@@ -44,28 +47,11 @@ def _stored(value: object) -> object:
     return value
 
 
-def _bind(args: Sequence[object]) -> Sequence[object]:
-    for value in args:
-        if isinstance(value, _CONVERTED):
-            return tuple(_stored(value) for value in args)
-    return args  # nothing to convert (the common case)
-
-
-def _bind_named(values: Mapping[str, object]) -> Mapping[str, object]:
+def _bind(values: Mapping[str, object]) -> Mapping[str, object]:
     for value in values.values():
         if isinstance(value, _CONVERTED):
             return {name: _stored(value) for name, value in values.items()}
-    return values
-
-
-Parameters = Sequence[object] | Mapping[str, object]
-
-
-def _parameters(
-    compiled: Compiled, args: Sequence[object], values: Mapping[str, object]
-) -> Parameters:
-    """Positional arguments of a SQL text (`Sql`), or a `Statement`'s named values."""
-    return _bind(args) if args else _bind_named(compiled.named(values))
+    return values  # nothing to convert (the common case)
 
 
 class SqliteConnection:
@@ -73,12 +59,14 @@ class SqliteConnection:
         self,
         raw: sqlite3.Connection,
         write_lock: asyncio.Lock,
+        busy: BusyWait,
         *,
         read_only: bool,
         autocommit: bool,
     ) -> None:
         self._raw = raw
         self._write_lock = write_lock
+        self._busy = busy
         self._read_only = read_only
         self._autocommit = autocommit
         self._in_transaction = False
@@ -87,69 +75,77 @@ class SqliteConnection:
     def dialect(self) -> Dialect:
         return Dialect.SQLITE
 
-    async def _run(
-        self, statement: Runnable, args: Sequence[object], values: Mapping[str, object]
-    ) -> sqlite3.Cursor:
+    async def _run(self, statement: Statement, values: Mapping[str, object]) -> sqlite3.Cursor:
         compiled = statement.compiled(Dialect.SQLITE)
-        parameters = _parameters(compiled, args, values)
+        parameters = _bind(compiled.named(values))
         if compiled.writes:
             if self._read_only:
                 raise ReadOnlyViolation(compiled.text[:60])
             if self._autocommit:
                 async with self._write_lock:  # one statement, its own transaction
-                    return self._execute(compiled.text, parameters)
+                    return await self._unlocked(compiled.text, parameters)
             if not self._in_transaction:
                 await self._write_lock.acquire()
                 try:
-                    self._raw.execute("BEGIN IMMEDIATE")
+                    await self._begin()
                 except BaseException:
                     self._write_lock.release()
                     raise
                 self._in_transaction = True
-        return self._execute(compiled.text, parameters)
+        return await self._unlocked(compiled.text, parameters)
 
-    def _execute(self, text: str, parameters: Parameters) -> sqlite3.Cursor:
+    async def _begin(self) -> None:
+        try:
+            self._raw.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            await self._busy.retry(lambda: self._raw.execute("BEGIN IMMEDIATE"))
+
+    async def _unlocked(self, text: str, parameters: Mapping[str, object]) -> sqlite3.Cursor:
+        """Run one statement; outside a transaction, wait (off the loop) for a lock it needs."""
+        try:
+            return self._execute(text, parameters)
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            if self._in_transaction:  # the write lock is ours: only a checkpoint could do this
+                raise StorageUnavailable("the SQLite database is busy") from exc
+            return await self._busy.retry(lambda: self._execute(text, parameters))
+
+    def _execute(self, text: str, parameters: Mapping[str, object]) -> sqlite3.Cursor:
         try:
             return self._raw.execute(text, parameters)
         except sqlite3.IntegrityError as exc:
             raise Conflict("constraint violated") from exc
 
-    async def fetch(self, statement: Runnable, *args: object, **values: object) -> Sequence[Row]:
-        cursor = await self._run(statement, args, values)
+    async def fetch(self, statement: Statement, **values: object) -> Sequence[Row]:
+        cursor = await self._run(statement, values)
         rows: list[Row] = cursor.fetchall()
         return rows
 
-    async def fetchrow(self, statement: Runnable, *args: object, **values: object) -> Row | None:
-        cursor = await self._run(statement, args, values)
+    async def fetchrow(self, statement: Statement, **values: object) -> Row | None:
+        cursor = await self._run(statement, values)
         row: Row | None = cursor.fetchone()
         cursor.close()
         return row
 
-    async def fetchval(self, statement: Runnable, *args: object, **values: object) -> Any:
-        row = await self.fetchrow(statement, *args, **values)
+    async def fetchval(self, statement: Statement, **values: object) -> Any:
+        row = await self.fetchrow(statement, **values)
         return None if row is None else row[0]
 
-    async def execute(self, statement: Runnable, *args: object, **values: object) -> int:
-        cursor = await self._run(statement, args, values)
+    async def execute(self, statement: Statement, **values: object) -> int:
+        cursor = await self._run(statement, values)
         changed = cursor.rowcount
         cursor.close()
         return max(changed, 0)
 
-    async def executemany(
-        self, statement: Runnable, rows: Sequence[Sequence[object] | Mapping[str, object]]
-    ) -> None:
+    async def executemany(self, statement: Statement, rows: Sequence[Mapping[str, object]]) -> None:
         if not rows:
             return
         compiled = statement.compiled(Dialect.SQLITE)
-        first, rest = rows[0], rows[1:]
-        if isinstance(first, Mapping):
-            await self._run(statement, (), first)
-        else:
-            await self._run(statement, first, {})
-        batch = [
-            _bind_named(compiled.named(row)) if isinstance(row, Mapping) else _bind(row)
-            for row in rest
-        ]
+        await self._run(statement, rows[0])
+        batch = [_bind(compiled.named(row)) for row in rows[1:]]
         try:
             self._raw.executemany(compiled.text, batch)
         except sqlite3.IntegrityError as exc:
@@ -184,21 +180,24 @@ class SqliteLease:
         self._relaxed = relaxed
         self.connection = connection
 
-    async def release(self) -> None:
-        await self.connection.rollback()  # a no-op unless the unit of work forgot to finish
-        self._database.give_back(self._raw, self._relaxed)
+    async def release(self, *, clean: bool = True) -> None:
+        await self.connection.rollback()  # a no-op unless the unit of work did not finish
+        self._database.give_back(self._raw, self._relaxed, reuse=clean)
 
 
 class SqliteDatabase:
     """Connections to one SQLite file, reused across units of work of this process."""
 
-    def __init__(self, path: str, *, synchronous: str = "NORMAL") -> None:
+    def __init__(
+        self, path: str, *, synchronous: str = "NORMAL", busy_timeout: float = 10.0
+    ) -> None:
         if not path or path == ":memory:":
             raise ValueError("consentry needs an SQLite file (an in-memory database is private)")
         self._path = path
         self._synchronous = synchronous
         self._idle: dict[bool, list[sqlite3.Connection]] = {False: [], True: []}
         self._write_lock = asyncio.Lock()
+        self._busy = BusyWait(busy_timeout)
         self._checkpoints = WalCheckpointer(path)
         self._closed = False
 
@@ -218,12 +217,26 @@ class SqliteDatabase:
             check_same_thread=False,
             cached_statements=512,
         )
-        raw.row_factory = sqlite3.Row
-        raw.execute("PRAGMA journal_mode=WAL")
-        raw.execute(f"PRAGMA synchronous={'NORMAL' if relaxed else self._synchronous}")
-        raw.execute("PRAGMA foreign_keys=ON")
-        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        raw.execute(f"PRAGMA wal_autocheckpoint={SAFETY_NET_PAGES}")
+        try:
+            raw.row_factory = sqlite3.Row
+            raw.execute("PRAGMA busy_timeout=0")  # waits happen off the loop (sqlite_busy.py)
+            raw.execute("PRAGMA journal_mode=WAL")
+            raw.execute(f"PRAGMA synchronous={'NORMAL' if relaxed else self._synchronous}")
+            raw.execute("PRAGMA foreign_keys=ON")
+            raw.execute(f"PRAGMA wal_autocheckpoint={SAFETY_NET_PAGES}")
+        except BaseException:
+            raw.close()
+            raise
+        return raw
+
+    async def _open(self, relaxed: bool) -> sqlite3.Connection:
+        try:
+            raw = self._connect(relaxed)
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            raw = await self._busy.retry(lambda: self._connect(relaxed))
+        self._checkpoints.start()  # once: from the first connection on
         return raw
 
     async def acquire(
@@ -236,19 +249,19 @@ class SqliteDatabase:
         if idle:
             raw = idle.pop()
         else:
-            raw = self._connect(relaxed)
-            self._checkpoints.start()  # once: from the first connection on
+            raw = await self._open(relaxed)
         connection = SqliteConnection(
             raw,
             self._write_lock,
+            self._busy,
             read_only=read_only,
             autocommit=autocommit,
         )
         return SqliteLease(self, raw, relaxed, connection)
 
-    def give_back(self, raw: sqlite3.Connection, relaxed: bool) -> None:
+    def give_back(self, raw: sqlite3.Connection, relaxed: bool, *, reuse: bool = True) -> None:
         idle = self._idle[relaxed]
-        if self._closed or len(idle) >= _IDLE_LIMIT or raw.in_transaction:
+        if not reuse or self._closed or len(idle) >= _IDLE_LIMIT or raw.in_transaction:
             raw.close()
             return
         idle.append(raw)

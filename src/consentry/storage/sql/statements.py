@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import ARRAY, Boolean, ColumnElement, any_, bindparam, func, select
+from sqlalchemy import ARRAY, Boolean, ColumnElement, Select, any_, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 from sqlalchemy.engine import Dialect as SqlAlchemyDialect
@@ -105,7 +105,9 @@ class Statement:
         defaults = {name: value for name, value in compiled.params.items() if value is not None}
         writes = self._writes
         if writes is None:
-            writes = isinstance(expression, UpdateBase) or " FOR UPDATE" in text
+            # A locking read takes the write lock in both dialects (SQLite prints no FOR UPDATE).
+            locks = isinstance(expression, Select) and expression._for_update_arg is not None
+            writes = isinstance(expression, UpdateBase) or locks
         return Compiled(text, positions, defaults, writes, self.standalone)
 
 

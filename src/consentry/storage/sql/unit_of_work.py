@@ -1,8 +1,9 @@
 """The unit of work of the SQL storage: one connection per request, the core's repositories on it.
 
-Every statement is SQL text run by the driver (`driver.py`); each lookup is one query, joins
-folded in Python (a client and its redirect URIs, a grant and its advertisers). The repositories
-live in `clients.py`, `grants.py`, `one_time.py`, `security.py`, `sessions.py` and `audit.py`.
+Every statement is a `Statement` (statements.py) run on the unit of work's `Connection`
+(connection.py, the drivers sqlite.py and postgres.py); each lookup is one query, joins folded
+in Python (a client and its redirect URIs, a grant and its advertisers). The repositories live
+in `repositories/`, one module per aggregate.
 
 `SqlPortalUnitOfWork` is the same unit of work with the portal's repositories added.
 """
@@ -72,7 +73,7 @@ class SqlUnitOfWork:
     no COMMIT: for independent single-statement writes); `relaxed` takes a connection whose
     commits do not wait for the disk (see the drivers), for counters that may lose a few counts
     in a crash; `standalone_writes` lets a write that is atomic by itself and is the unit of
-    work's last write commit on its own (`driver.Sql.standalone`; the token endpoint).
+    work's last write commit on its own (`Statement.standalone`; the token endpoint).
     `clients`: the node's `ClientCache` for the token endpoint's client lookups.
     """
 
@@ -145,13 +146,15 @@ class SqlUnitOfWork:
         if lease is None:
             raise RuntimeError("unit of work used outside `async with`")
         self._lease = None
+        clean = False
         try:
             if exc_type is None or issubclass(exc_type, Refusal):
                 await lease.connection.commit()  # a refusal keeps what was written before it
             else:
                 await lease.connection.rollback()
+            clean = True
         finally:
-            await lease.release()
+            await lease.release(clean=clean)
 
 
 class SqlPortalUnitOfWork(SqlUnitOfWork):
