@@ -20,11 +20,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "command",
         nargs="?",
-        choices=["run", "profile", "statements", "scaling"],
+        choices=["run", "profile", "statements", "scaling", "lockstall"],
         default="run",
         help="run: the benchmark; profile: cProfile in the server under load; "
         "statements: SQL per request; "
-        "scaling: 1 and 2 worker processes on PostgreSQL",
+        "scaling: 1 and 2 worker processes on PostgreSQL; "
+        "lockstall: how long another process's SQLite writer stops the loop",
     )
     parser.add_argument("--quick", action="store_true", help="1 × 5 s after a 2 s warm-up")
     parser.add_argument("--runs", type=int, help="measured runs per scenario (default 3)")
@@ -76,6 +77,10 @@ def main(argv: list[str]) -> int:
         from bench.statements import main_statements
 
         return main_statements(max(1, min(args.requests, 20_000)))
+    if args.command == "lockstall":
+        from bench.lock_stall import main_lock_stall
+
+        return main_lock_stall()
     if args.command == "scaling":
         from bench.scaling import main_scaling
 
