@@ -1,24 +1,27 @@
 """SQLite through the standard library's `sqlite3`, on the event loop's thread.
 
 A statement on a local WAL file takes microseconds, far less than a hand-off to a worker thread,
-so statements run synchronously. This process's writers take one `asyncio.Lock` before `BEGIN
-IMMEDIATE` and keep it to COMMIT: a write transaction never waits for another unit of work of
-the same process in SQLite (which could be suspended at an `await` and never get the loop
-back). Other processes' writers are waited for off the loop (`sqlite_busy.py`: SQLite's busy
-handler is off, a locked database is retried after an `asyncio.sleep`), up to `busy_timeout`
-seconds, then `StorageUnavailable`: the loop never stops for longer than one statement.
+so statements run synchronously. Reads run on reader connections reused across units of work;
+every write of the process goes through one writer connection whose transaction concurrent units
+of work share (`sqlite_group_commit.py`: each under its own savepoint, each answered after the
+COMMIT that carries it). A unit of work's first write makes it the group's writing member (one
+at a time, queued on an `asyncio.Lock`, never in SQLite), and its later reads run on the writer
+too, so they see its writes. Other processes' writers are waited for off the loop
+(`sqlite_busy.py`: SQLite's busy handler is off, a locked database is retried after an
+`asyncio.sleep`), up to `busy_timeout` seconds, then `StorageUnavailable`: the loop never stops
+for longer than one statement.
 
 Durability (`Settings.sqlite_synchronous`): NORMAL by default, SQLite's recommendation for WAL:
 every commit survives a crash of consentry; a crash of the machine (power loss, kernel) may lose
 the last commits, never corrupts the file. FULL flushes the WAL on every commit as well (it
-survives power loss; measured cost in docs/performance.md). Units of work opened `relaxed`
-(rate-limit counters) always use NORMAL connections. Checkpoints run in a background thread
+survives power loss; measured cost in docs/performance.md). Either way a unit of work ends only
+once the COMMIT that carries its writes returned (`relaxed` changes nothing here: the group's
+COMMIT is shared anyway). Checkpoints run in a background thread
 (`sqlite_checkpoints.py`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
@@ -30,6 +33,7 @@ from consentry.storage.errors import Conflict
 from consentry.storage.sql.connection import ReadOnlyViolation, Row, sqlite_time
 from consentry.storage.sql.sqlite_busy import BusyWait, is_busy
 from consentry.storage.sql.sqlite_checkpoints import SAFETY_NET_PAGES, WalCheckpointer
+from consentry.storage.sql.sqlite_group_commit import GroupCommit
 from consentry.storage.sql.statements import Dialect, Statement
 
 _IDLE_LIMIT = 32
@@ -55,95 +59,106 @@ def _bind(values: Mapping[str, object]) -> Mapping[str, object]:
 
 
 class SqliteConnection:
+    """One unit of work's statements: on its reader until the first write, then on the group's
+    writer inside the unit of work's savepoint."""
+
     def __init__(
         self,
-        raw: sqlite3.Connection,
-        write_lock: asyncio.Lock,
+        reader: sqlite3.Connection,
+        group: GroupCommit,
         busy: BusyWait,
         *,
         read_only: bool,
         autocommit: bool,
     ) -> None:
-        self._raw = raw
-        self._write_lock = write_lock
+        self._reader = reader
+        self._raw = reader
+        self._group = group
         self._busy = busy
         self._read_only = read_only
         self._autocommit = autocommit
-        self._in_transaction = False
+        self._writing = False
 
     @property
     def dialect(self) -> Dialect:
         return Dialect.SQLITE
 
-    async def _run(self, statement: Statement, values: Mapping[str, object]) -> sqlite3.Cursor:
+    async def _run(
+        self, statement: Statement, values: Mapping[str, object]
+    ) -> tuple[list[Row], int]:
+        """The statement's rows and changed-row count, read to the end: a COMMIT of the group
+        may follow before the caller looks at them."""
         compiled = statement.compiled(Dialect.SQLITE)
         parameters = _bind(compiled.named(values))
-        if compiled.writes:
-            if self._read_only:
-                raise ReadOnlyViolation(compiled.text[:60])
-            if self._autocommit:
-                async with self._write_lock:  # one statement, its own transaction
-                    return await self._unlocked(compiled.text, parameters)
-            if not self._in_transaction:
-                await self._write_lock.acquire()
-                try:
-                    await self._begin()
-                except BaseException:
-                    self._write_lock.release()
-                    raise
-                self._in_transaction = True
-        return await self._unlocked(compiled.text, parameters)
+        if not compiled.writes:
+            return await self._unlocked(compiled.text, parameters)
+        if self._read_only:
+            raise ReadOnlyViolation(compiled.text[:60])
+        if not self._writing:
+            self._raw = await self._group.enter()
+            self._writing = True
+        if not self._autocommit:
+            return self._execute(compiled.text, parameters)
+        try:  # one statement, kept on its own
+            result = self._execute(compiled.text, parameters)
+        except BaseException:
+            await self._leave(keep=False)
+            raise
+        await self._leave(keep=True)
+        return result
 
-    async def _begin(self) -> None:
-        try:
-            self._raw.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if not is_busy(exc):
-                raise
-            await self._busy.retry(lambda: self._raw.execute("BEGIN IMMEDIATE"))
+    async def _leave(self, *, keep: bool) -> None:
+        self._writing = False
+        self._raw = self._reader
+        committed = self._group.leave(keep=keep)
+        if committed is not None:
+            await committed
 
-    async def _unlocked(self, text: str, parameters: Mapping[str, object]) -> sqlite3.Cursor:
-        """Run one statement; outside a transaction, wait (off the loop) for a lock it needs."""
+    async def _unlocked(self, text: str, parameters: Mapping[str, object]) -> tuple[list[Row], int]:
+        """Run one statement; outside a write, wait (off the loop) for a lock it needs."""
         try:
             return self._execute(text, parameters)
         except sqlite3.OperationalError as exc:
             if not is_busy(exc):
                 raise
-            if self._in_transaction:  # the write lock is ours: only a checkpoint could do this
+            if self._writing:  # the write lock is ours: only a checkpoint could do this
                 raise StorageUnavailable("the SQLite database is busy") from exc
             return await self._busy.retry(lambda: self._execute(text, parameters))
 
-    def _execute(self, text: str, parameters: Mapping[str, object]) -> sqlite3.Cursor:
+    def _execute(self, text: str, parameters: Mapping[str, object]) -> tuple[list[Row], int]:
         try:
-            return self._raw.execute(text, parameters)
+            cursor = self._raw.execute(text, parameters)
+            rows: list[Row] = cursor.fetchall()
         except sqlite3.IntegrityError as exc:
             raise Conflict("constraint violated") from exc
+        changed = cursor.rowcount
+        cursor.close()
+        return rows, changed
 
     async def fetch(self, statement: Statement, **values: object) -> Sequence[Row]:
-        cursor = await self._run(statement, values)
-        rows: list[Row] = cursor.fetchall()
+        rows, _ = await self._run(statement, values)
         return rows
 
     async def fetchrow(self, statement: Statement, **values: object) -> Row | None:
-        cursor = await self._run(statement, values)
-        row: Row | None = cursor.fetchone()
-        cursor.close()
-        return row
+        rows, _ = await self._run(statement, values)
+        return rows[0] if rows else None
 
     async def fetchval(self, statement: Statement, **values: object) -> Any:
         row = await self.fetchrow(statement, **values)
         return None if row is None else row[0]
 
     async def execute(self, statement: Statement, **values: object) -> int:
-        cursor = await self._run(statement, values)
-        changed = cursor.rowcount
-        cursor.close()
+        _, changed = await self._run(statement, values)
         return max(changed, 0)
 
     async def executemany(self, statement: Statement, rows: Sequence[Mapping[str, object]]) -> None:
         if not rows:
             return
         compiled = statement.compiled(Dialect.SQLITE)
+        if self._autocommit:  # each row on its own, as each statement is
+            for row in rows:
+                await self._run(statement, row)
+            return
         await self._run(statement, rows[0])
         batch = [_bind(compiled.named(row)) for row in rows[1:]]
         try:
@@ -151,42 +166,31 @@ class SqliteConnection:
         except sqlite3.IntegrityError as exc:
             raise Conflict("constraint violated") from exc
 
-    async def _finish(self, verb: str) -> None:
-        if not self._in_transaction:
-            return
-        try:
-            self._raw.execute(verb)
-        finally:
-            self._in_transaction = False
-            self._write_lock.release()
-
     async def commit(self) -> None:
-        await self._finish("COMMIT")
+        if self._writing:
+            await self._leave(keep=True)
 
     async def rollback(self) -> None:
-        await self._finish("ROLLBACK")
+        if self._writing:
+            await self._leave(keep=False)
 
 
 class SqliteLease:
     def __init__(
-        self,
-        database: SqliteDatabase,
-        raw: sqlite3.Connection,
-        relaxed: bool,
-        connection: SqliteConnection,
+        self, database: SqliteDatabase, reader: sqlite3.Connection, connection: SqliteConnection
     ) -> None:
         self._database = database
-        self._raw = raw
-        self._relaxed = relaxed
+        self._reader = reader
         self.connection = connection
 
     async def release(self, *, clean: bool = True) -> None:
         await self.connection.rollback()  # a no-op unless the unit of work did not finish
-        self._database.give_back(self._raw, self._relaxed, reuse=clean)
+        self._database.give_back(self._reader, reuse=clean)
 
 
 class SqliteDatabase:
-    """Connections to one SQLite file, reused across units of work of this process."""
+    """Reader connections to one SQLite file, reused across units of work of this process, and
+    the process's one writer (`GroupCommit`)."""
 
     def __init__(
         self, path: str, *, synchronous: str = "NORMAL", busy_timeout: float = 10.0
@@ -195,9 +199,9 @@ class SqliteDatabase:
             raise ValueError("consentry needs an SQLite file (an in-memory database is private)")
         self._path = path
         self._synchronous = synchronous
-        self._idle: dict[bool, list[sqlite3.Connection]] = {False: [], True: []}
-        self._write_lock = asyncio.Lock()
+        self._idle: list[sqlite3.Connection] = []
         self._busy = BusyWait(busy_timeout)
+        self.group = GroupCommit(self._connect, self._busy)
         self._checkpoints = WalCheckpointer(path)
         self._closed = False
 
@@ -205,15 +209,10 @@ class SqliteDatabase:
     def dialect(self) -> Dialect:
         return Dialect.SQLITE
 
-    @property
-    def write_lock(self) -> asyncio.Lock:
-        """Taken by this process's SQLite writers, so they queue here and not in SQLite."""
-        return self._write_lock
-
-    def _connect(self, relaxed: bool) -> sqlite3.Connection:
+    def _connect(self) -> sqlite3.Connection:
         raw = sqlite3.connect(
             self._path,
-            isolation_level=None,  # transactions are ours: BEGIN IMMEDIATE at the first write
+            isolation_level=None,  # transactions are ours (sqlite_group_commit.py)
             check_same_thread=False,
             cached_statements=512,
         )
@@ -221,7 +220,7 @@ class SqliteDatabase:
             raw.row_factory = sqlite3.Row
             raw.execute("PRAGMA busy_timeout=0")  # waits happen off the loop (sqlite_busy.py)
             raw.execute("PRAGMA journal_mode=WAL")
-            raw.execute(f"PRAGMA synchronous={'NORMAL' if relaxed else self._synchronous}")
+            raw.execute(f"PRAGMA synchronous={self._synchronous}")
             raw.execute("PRAGMA foreign_keys=ON")
             raw.execute(f"PRAGMA wal_autocheckpoint={SAFETY_NET_PAGES}")
         except BaseException:
@@ -229,13 +228,13 @@ class SqliteDatabase:
             raise
         return raw
 
-    async def _open(self, relaxed: bool) -> sqlite3.Connection:
+    async def _open(self) -> sqlite3.Connection:
         try:
-            raw = self._connect(relaxed)
+            raw = self._connect()
         except sqlite3.OperationalError as exc:
             if not is_busy(exc):
                 raise
-            raw = await self._busy.retry(lambda: self._connect(relaxed))
+            raw = await self._busy.retry(self._connect)
         self._checkpoints.start()  # once: from the first connection on
         return raw
 
@@ -245,30 +244,25 @@ class SqliteDatabase:
         # `standalone_writes` changes nothing here: a transaction costs SQLite no round trip.
         if self._closed:
             raise RuntimeError("the database was closed")
-        idle = self._idle[relaxed]
-        if idle:
-            raw = idle.pop()
-        else:
-            raw = await self._open(relaxed)
+        reader = self._idle.pop() if self._idle else await self._open()
         connection = SqliteConnection(
-            raw,
-            self._write_lock,
+            reader,
+            self.group,
             self._busy,
             read_only=read_only,
             autocommit=autocommit,
         )
-        return SqliteLease(self, raw, relaxed, connection)
+        return SqliteLease(self, reader, connection)
 
-    def give_back(self, raw: sqlite3.Connection, relaxed: bool, *, reuse: bool = True) -> None:
-        idle = self._idle[relaxed]
-        if not reuse or self._closed or len(idle) >= _IDLE_LIMIT or raw.in_transaction:
-            raw.close()
+    def give_back(self, reader: sqlite3.Connection, *, reuse: bool = True) -> None:
+        if not reuse or self._closed or len(self._idle) >= _IDLE_LIMIT or reader.in_transaction:
+            reader.close()
             return
-        idle.append(raw)
+        self._idle.append(reader)
 
     async def close(self) -> None:
         self._closed = True
+        await self.group.close()
         self._checkpoints.stop()
-        for idle in self._idle.values():
-            while idle:
-                idle.pop().close()
+        while self._idle:
+            self._idle.pop().close()
