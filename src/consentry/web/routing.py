@@ -19,7 +19,7 @@ gains a parameter gets slower, never wrong.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, get_type_hints
 
@@ -28,13 +28,11 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import request_response
 from starlette.types import Receive, Scope, Send
 
 from consentry.web.components import COMPONENT_TYPE, components_of
 
 Endpoint = Callable[..., Awaitable[Response]]
-Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +79,12 @@ def direct_call(dependant: Dependant, endpoint: Callable[..., Any]) -> DirectCal
 class DirectRoute(APIRoute):
     """An `APIRoute` that calls a Request-and-components endpoint directly (module docstring).
 
-    A direct route runs as a plain Starlette endpoint (`starlette.routing.request_response`):
-    FastAPI's own wrapper only adds the exit stacks of `yield` dependencies, which a direct
-    endpoint has none of. With `dependency_overrides` in place, FastAPI's handler runs instead.
+    A direct route's ASGI app builds the `Request`, calls the endpoint and sends its response;
+    an exception goes up to the app's `ExceptionMiddleware`, where every handler is registered
+    (`web.errors.ErrorMapping.install`). FastAPI's own wrapper only adds the exit stacks of
+    `yield` dependencies, which a direct endpoint has none of, and Starlette's
+    `request_response` a second, route-level, exception wrapper (~6 µs) that the app-level
+    one makes redundant. With `dependency_overrides` in place, FastAPI's handler runs instead.
     """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
@@ -93,28 +94,22 @@ class DirectRoute(APIRoute):
         if call is None:
             return
         solved_app = self.app
-        direct_app = request_response(self._direct_handler(call))
+        direct: Endpoint = self.endpoint
+        request_parameter, provided = call.request_parameter, call.components
 
         async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["app"].dependency_overrides:
                 await solved_app(scope, receive, send)  # overrides are FastAPI's to apply
-            else:
-                await direct_app(scope, receive, send)
-
-        self.app = dispatch
-
-    def _direct_handler(self, call: DirectCall) -> Handler:
-        endpoint: Endpoint = self.endpoint
-        request_parameter, provided = call.request_parameter, call.components
-
-        async def handle(request: Request) -> Response:
+                return
+            request = Request(scope, receive, send)
             components = components_of(request)
             arguments: dict[str, object] = {name: components.get(kind) for name, kind in provided}
             if request_parameter is not None:
                 arguments[request_parameter] = request
-            return await endpoint(**arguments)
+            response = await direct(**arguments)
+            await response(scope, receive, send)
 
-        return handle
+        self.app = dispatch
 
 
 @dataclass(frozen=True, slots=True)

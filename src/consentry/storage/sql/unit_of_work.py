@@ -10,8 +10,9 @@ in `repositories/`, one module per aggregate.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from consentry.core.errors import Refusal
 from consentry.core.ports.audit import AuditRepository
@@ -121,20 +122,18 @@ class SqlUnitOfWork:
             relaxed=self._relaxed,
             standalone_writes=self._standalone_writes,
         )
-        conn = self._lease.connection
-        self.clients = SqlClientRepository(conn, self._clients)
-        self.users = SqlUserRepository(conn)
-        self.pending = SqlPendingAuthorizationRepository(conn)
-        self.grants = SqlGrantRepository(conn)
-        self.codes = SqlAuthorizationCodeRepository(conn)
-        self.refresh_tokens = SqlRefreshTokenRepository(conn)
-        self.signing_keys = SqlSigningKeyRepository(conn)
-        self.web_sessions = SqlWebSessionRepository(conn)
-        self.consents = SqlConsentRepository(conn)
-        self.token_state = SqlTokenStateRepository(conn)
-        self.client_auth_failures = SqlClientAuthFailureRepository(conn)
-        self.audit = SqlAuditRepository(conn)
         return self
+
+    if not TYPE_CHECKING:  # for the type checker the repositories are the attributes above
+
+        def __getattr__(self, name: str) -> object:
+            """A repository is built on its first use: a request uses two or three of them."""
+            build = _REPOSITORIES.get(name)
+            if build is None or self._lease is None:
+                raise AttributeError(name)
+            repository = build(self._lease.connection, self._clients)
+            setattr(self, name, repository)
+            return repository
 
     async def __aexit__(
         self,
@@ -168,14 +167,27 @@ class SqlPortalUnitOfWork(SqlUnitOfWork):
     login_failures: LoginFailureRepository
     consent_links: ConsentLinkRepository
 
-    async def __aenter__(self) -> Self:
-        await super().__aenter__()
-        conn = self.connection
-        self.accounts = SqlAccountRepository(conn)
-        self.apps = SqlAppRepository(conn, self._clients)
-        self.credentials = SqlCredentialRepository(conn, self._clients)
-        self.redirect_uris = SqlRedirectUriRepository(conn)
-        self.api_tokens = SqlApiTokenRepository(conn)
-        self.login_failures = SqlLoginFailureRepository(conn)
-        self.consent_links = SqlConsentLinkRepository(conn)
-        return self
+
+# Each repository of the units of work from the connection and the node's client cache.
+_REPOSITORIES: dict[str, Callable[[Connection, ClientCache | None], object]] = {
+    "clients": SqlClientRepository,
+    "users": lambda conn, _: SqlUserRepository(conn),
+    "pending": lambda conn, _: SqlPendingAuthorizationRepository(conn),
+    "grants": lambda conn, _: SqlGrantRepository(conn),
+    "codes": lambda conn, _: SqlAuthorizationCodeRepository(conn),
+    "refresh_tokens": lambda conn, _: SqlRefreshTokenRepository(conn),
+    "signing_keys": lambda conn, _: SqlSigningKeyRepository(conn),
+    "web_sessions": lambda conn, _: SqlWebSessionRepository(conn),
+    "consents": lambda conn, _: SqlConsentRepository(conn),
+    "token_state": lambda conn, _: SqlTokenStateRepository(conn),
+    "client_auth_failures": lambda conn, _: SqlClientAuthFailureRepository(conn),
+    "audit": lambda conn, _: SqlAuditRepository(conn),
+    # the portal's (SqlPortalUnitOfWork declares them)
+    "accounts": lambda conn, _: SqlAccountRepository(conn),
+    "apps": SqlAppRepository,
+    "credentials": SqlCredentialRepository,
+    "redirect_uris": lambda conn, _: SqlRedirectUriRepository(conn),
+    "api_tokens": lambda conn, _: SqlApiTokenRepository(conn),
+    "login_failures": lambda conn, _: SqlLoginFailureRepository(conn),
+    "consent_links": lambda conn, _: SqlConsentLinkRepository(conn),
+}
