@@ -12,7 +12,9 @@ What does not change: a unit of work's answer is sent only after the COMMIT that
 writes returned (durability as `synchronous` says); a unit of work that fails rolls back its own
 savepoint and nothing of the others; a COMMIT that fails fails every member it carried, and none
 of their writes is kept. Members write one at a time (the group's `asyncio.Lock` is held from a
-member's first write to its end), so savepoints never interleave.
+member's first write to its end), so savepoints never interleave; a member that awaits
+something slow between its first write and its end (a thread, the network) delays the others'
+COMMIT, so write sections hold only their statements.
 
 Reads before a unit of work's first write run on a reader connection and see what is committed;
 every conditional write (`UPDATE … WHERE used_at IS NULL`) runs on the writer and so sees what
@@ -126,16 +128,17 @@ class GroupCommit:
         self._open = False
         self._fail(raw, waiting, exc)
 
-    @staticmethod
     def _fail(
-        raw: sqlite3.Connection, waiting: list[asyncio.Future[None]], exc: sqlite3.Error
+        self, raw: sqlite3.Connection, waiting: list[asyncio.Future[None]], exc: sqlite3.Error
     ) -> None:
         log.error("SQLite group commit failed; %d units of work lost their writes", len(waiting))
         if raw.in_transaction:
             try:
                 raw.execute("ROLLBACK")
             except sqlite3.Error:
-                log.exception("rollback after a failed group commit")
+                log.exception("rollback after a failed group commit; the writer is reopened")
+                raw.close()  # a connection in no known state is not written through again
+                self._raw = None
         for future in waiting:
             if not future.done():
                 future.set_exception(GroupCommitFailed(str(exc)))
