@@ -27,12 +27,22 @@ class Components:
 
     def __init__(self) -> None:
         self._by_type: dict[type[Any], object] = {}
+        self._arguments: dict[tuple[tuple[str, type[Any]], ...], dict[str, object]] = {}
 
     def add(self, kind: type[T], component: T) -> T:
         if kind in self._by_type:
             raise ValueError(f"a {kind.__name__} is already registered")
         self._by_type[kind] = component
+        self._arguments.clear()
         return component
+
+    def arguments(self, wanted: tuple[tuple[str, type[Any]], ...]) -> dict[str, object]:
+        """`{parameter: component}` for `(parameter, type)` pairs, worked out once per set (a
+        direct route asks for the same set on every request). The caller must not change it."""
+        found = self._arguments.get(wanted)
+        if found is None:
+            found = self._arguments[wanted] = {name: self.get(kind) for name, kind in wanted}
+        return found
 
     def get(self, kind: type[T]) -> T:
         try:

@@ -102,11 +102,11 @@ class DirectRoute(APIRoute):
                 await solved_app(scope, receive, send)  # overrides are FastAPI's to apply
                 return
             request = Request(scope, receive, send)
-            components = components_of(request)
-            arguments: dict[str, object] = {name: components.get(kind) for name, kind in provided}
-            if request_parameter is not None:
-                arguments[request_parameter] = request
-            response = await direct(**arguments)
+            arguments = components_of(request).arguments(provided)
+            if request_parameter is None:
+                response = await direct(**arguments)
+            else:
+                response = await direct(**arguments, **{request_parameter: request})
             await response(scope, receive, send)
 
         self.app = dispatch
