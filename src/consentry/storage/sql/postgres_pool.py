@@ -81,12 +81,9 @@ class PostgresPool:
     async def acquire(self) -> asyncpg.Connection:
         if self._closed:
             raise RuntimeError("the pool was closed")
-        now = self._monotonic()
-        while self._idle:  # the fast path: the most recently used idle connection
-            idle = self._idle.pop()
-            if not self._expired(idle.raw, idle.since, now):
-                return idle.raw
-            self._discard(idle.raw)
+        idle = self._take_idle()  # the fast path: the most recently used idle connection
+        if idle is not None:
+            return idle
         try:
             async with asyncio.timeout(self._limits.acquire_timeout):
                 return await self._open_or_wait()
@@ -100,8 +97,9 @@ class PostgresPool:
         while True:
             if self._closed:
                 raise RuntimeError("the pool was closed")
-            if self._idle:
-                return self._idle.pop().raw  # handed back while we were waiting for a slot
+            idle = self._take_idle()  # handed back while we were waiting for a slot
+            if idle is not None:
+                return idle
             if self._open < self._limits.size:
                 return await self._connect()
             waiter: asyncio.Future[asyncpg.Connection | None] = (
@@ -117,6 +115,16 @@ class PostgresPool:
             if handed is not None:
                 return handed
             # None: a slot was freed (a connection was dropped); try again
+
+    def _take_idle(self) -> asyncpg.Connection | None:
+        """The most recently used idle connection that has not expired; expired ones close."""
+        now = self._monotonic()
+        while self._idle:
+            idle = self._idle.pop()
+            if not self._expired(idle.raw, idle.since, now):
+                return idle.raw
+            self._discard(idle.raw)
+        return None
 
     async def _connect(self) -> asyncpg.Connection:
         self._open += 1

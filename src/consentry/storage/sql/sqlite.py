@@ -229,12 +229,7 @@ class SqliteDatabase:
         return raw
 
     async def _open(self) -> sqlite3.Connection:
-        try:
-            raw = self._connect()
-        except sqlite3.OperationalError as exc:
-            if not is_busy(exc):
-                raise
-            raw = await self._busy.retry(self._connect)
+        raw = await self._busy.run(self._connect)
         self._checkpoints.start()  # once: from the first connection on
         return raw
 

@@ -36,6 +36,15 @@ class BusyWait:
     def __init__(self, timeout: float) -> None:
         self._timeout = timeout
 
+    async def run(self, attempt: Callable[[], T]) -> T:
+        """`attempt()` now, and again off the loop for as long as SQLite answers SQLITE_BUSY."""
+        try:
+            return attempt()
+        except sqlite3.OperationalError as error:
+            if not is_busy(error):
+                raise
+        return await self.retry(attempt)
+
     async def retry(self, attempt: Callable[[], T]) -> T:
         """`attempt()` again until SQLite lets it through (it just failed with SQLITE_BUSY)."""
         loop = asyncio.get_running_loop()

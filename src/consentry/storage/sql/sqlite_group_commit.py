@@ -27,13 +27,11 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable
-from typing import TypeVar
 
 from consentry.storage.errors import StorageError
-from consentry.storage.sql.sqlite_busy import BusyWait, is_busy
+from consentry.storage.sql.sqlite_busy import BusyWait
 
 log = logging.getLogger("consentry.storage")
-T = TypeVar("T")
 
 
 class GroupCommitFailed(StorageError):
@@ -65,9 +63,9 @@ class GroupCommit:
         try:
             raw = self._raw
             if raw is None:
-                raw = self._raw = await self._retry_busy(self._connect)
+                raw = self._raw = await self._busy.run(self._connect)
             if not self._open:
-                await self._retry_busy(lambda: raw.execute("BEGIN IMMEDIATE"))
+                await self._busy.run(lambda: raw.execute("BEGIN IMMEDIATE"))
                 self._open = True
             raw.execute("SAVEPOINT unit_of_work")
         except BaseException:
@@ -142,14 +140,6 @@ class GroupCommit:
         for future in waiting:
             if not future.done():
                 future.set_exception(GroupCommitFailed(str(exc)))
-
-    async def _retry_busy(self, attempt: Callable[[], T]) -> T:
-        try:
-            return attempt()
-        except sqlite3.OperationalError as exc:
-            if not is_busy(exc):
-                raise
-            return await self._busy.retry(attempt)
 
     async def close(self) -> None:
         """Commit what is pending, then close the writer."""
