@@ -85,6 +85,30 @@ async def test_a_failing_member_rolls_back_its_own_writes_only(
     assert database.group.commits == 1
 
 
+async def test_a_failing_first_member_rolls_back_alone_and_the_next_opens_a_transaction(
+    database: SqliteDatabase, database_url: str
+) -> None:
+    results = await asyncio.gather(
+        write(database, "first", then=RuntimeError("boom")),
+        write(database, "second"),
+        write(database, "third"),
+        return_exceptions=True,
+    )
+    assert [type(r).__name__ for r in results] == ["RuntimeError", "NoneType", "NoneType"]
+    assert committed_keys(database_url) == ["second", "third"]
+    assert (database.group.members, database.group.commits) == (2, 1)
+
+
+async def test_a_lone_write_runs_without_a_savepoint(database: SqliteDatabase) -> None:
+    traced: list[str] = []
+    await write(database, "warm-up")  # opens the writer
+    writer = database.group.writer
+    assert writer is not None
+    writer.set_trace_callback(traced.append)
+    await write(database, "alone")
+    assert [t.split()[0] for t in traced] == ["BEGIN", "INSERT", "COMMIT"]
+
+
 async def test_members_see_each_others_writes_so_only_one_of_two_racers_wins(
     database: SqliteDatabase, database_url: str
 ) -> None:
