@@ -42,9 +42,10 @@ from consentry.portal.errors import PortalError
 from consentry.portal.surface import PortalApiSurface, portal_error_handler
 from consentry.portal.web import PAGE_PREFIXES as PORTAL_PAGES
 from consentry.settings import Settings
-from consentry.web.access_log import AccessLogMiddleware
+from consentry.web.access_log import AccessLog
 from consentry.web.errors import ErrorMapping, JsonSurface, PageSurface
-from consentry.web.metrics import MetricsMiddleware, RequestMetrics
+from consentry.web.metrics import RequestMetrics
+from consentry.web.observation import ObservationMiddleware
 from consentry.web.security_headers import SecurityHeadersMiddleware
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -118,7 +119,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     # Added innermost first: the partner API's version guard sits right in front of the router.
     app.add_middleware(PartnerApiMiddleware, versions=node.versions, clock=clock)
     app.add_middleware(SecurityHeadersMiddleware, hsts=not settings.issuer_is_loopback)
-    app.add_middleware(AccessLogMiddleware)
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(ObservationMiddleware, observers=(AccessLog(), metrics))
     _add_routes(app)
     return app

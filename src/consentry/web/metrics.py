@@ -6,18 +6,14 @@ its own `CollectorRegistry` (made in `create_app`), so several apps in one proce
 
 With `consentry serve --workers N` every worker process counts on its own and `/metrics` answers
 with the counters of whichever worker took the scrape (prometheus multiprocess mode is not used);
-see docs/deployment.md.
+see docs/deployment.md. The requests are timed by `web.observation.ObservationMiddleware`, which
+calls `RequestMetrics.observe`.
 """
 
 from __future__ import annotations
 
-import time
-
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import generate_latest
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from consentry.web.access_log import route_label
 
 # Seconds; the token endpoint and the partner API answer in milliseconds, sign-in (scrypt) slower.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -58,30 +54,3 @@ class RequestMetrics:
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
-
-
-class MetricsMiddleware:
-    """Times every HTTP request and records it under its route template."""
-
-    def __init__(self, app: ASGIApp, metrics: RequestMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def record_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, record_status)
-        finally:
-            elapsed = time.perf_counter() - started
-            self.metrics.observe(str(scope["method"]), route_label(scope), status, elapsed)
