@@ -51,6 +51,7 @@ from consentry.portal import templates_directory as portal_templates
 from consentry.portal.service import build_portal
 from consentry.portal.web import PortalWeb
 from consentry.settings import Settings
+from consentry.storage.sql.app_grant_cache import AppGrantCache
 from consentry.storage.sql.client_cache import ClientCache
 from consentry.storage.sql.connection import Database, PoolLimits
 from consentry.storage.sql.database import open_database
@@ -75,7 +76,7 @@ class Node:
 
 
 def _units_of_work(
-    database: Database, clients: ClientCache
+    database: Database, clients: ClientCache, app_grants: AppGrantCache
 ) -> tuple[UnitOfWorkFactory, PortalUnitOfWorkFactory]:
     def units(
         *,
@@ -91,10 +92,13 @@ def _units_of_work(
             relaxed=relaxed,
             standalone_writes=standalone_writes,
             clients=clients,
+            app_grants=app_grants,
         )
 
     def portal_units(*, read_only: bool = False) -> PortalUnitOfWork:
-        return SqlPortalUnitOfWork(database, read_only=read_only, clients=clients)
+        return SqlPortalUnitOfWork(
+            database, read_only=read_only, clients=clients, app_grants=app_grants
+        )
 
     return units, portal_units
 
@@ -111,7 +115,9 @@ def build_node(settings: Settings, clock: Clock) -> Node:
         ),
         sqlite_synchronous=settings.sqlite_synchronous,
     )
-    units, portal_units = _units_of_work(database, clients)
+    app_grants = AppGrantCache(clock)  # each app's app-level grants, at most a second old
+    database.watch_writes(app_grants.written)  # this node's own writes show at once
+    units, portal_units = _units_of_work(database, clients, app_grants)
     policy = policy_from(settings)
     hasher = hasher_from(settings)
     keyring = KeyRing(

@@ -15,10 +15,13 @@ from typing import Protocol, cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from consentry.clock import Clock
 from consentry.core.model import Advertiser, App, AuthMethod, Credential, Role, User
 from consentry.core.ports.unit_of_work import UnitOfWork
 from consentry.storage.memory import InMemoryStore
 from consentry.storage.sql import schema as t
+from consentry.storage.sql.app_grant_cache import AppGrantCache
+from consentry.storage.sql.client_cache import ClientCache
 from consentry.storage.sql.connection import Database
 from consentry.storage.sql.unit_of_work import SqlUnitOfWork
 from tests.support.memory_state import grant_last_used_at
@@ -95,12 +98,18 @@ def _columns(row: User | Credential) -> dict[str, object]:
 class SqlBackend:
     name = "sql"
 
-    def __init__(self, engine: AsyncEngine, database: Database) -> None:
+    def __init__(self, engine: AsyncEngine, database: Database, clock: Clock) -> None:
         self.engine = engine  # seeds the rows that no repository writes
         self.database = database
+        # The node's memories of recent reads, wired as `build_node` wires them.
+        self.clients = ClientCache(clock)
+        self.app_grants = AppGrantCache(clock)
+        database.watch_writes(self.app_grants.written)
 
     def uow(self, *, read_only: bool = False) -> UnitOfWork:
-        return SqlUnitOfWork(self.database, read_only=read_only)
+        return SqlUnitOfWork(
+            self.database, read_only=read_only, clients=self.clients, app_grants=self.app_grants
+        )
 
     async def _insert(self, table: type[t.Base], **values: object) -> int:
         async with self.engine.begin() as conn:

@@ -47,7 +47,7 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
     engine = create_engine(url)
     database = open_database(url)
     try:
-        yield SqlBackend(engine, database)
+        yield SqlBackend(engine, database, request.getfixturevalue("clock"))
     finally:
         await database.close()
         await engine.dispose()

@@ -14,12 +14,14 @@ UPDATE`) counts as a write.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from consentry.storage.sql.statements import Dialect, Statement
+
+WriteWatcher = Callable[[str], None]
 
 
 class Row(Protocol):
@@ -36,6 +38,11 @@ class Connection(Protocol):
 
     @property
     def dialect(self) -> Dialect: ...
+
+    @property
+    def writing(self) -> bool:
+        """This unit of work has written what is not committed yet (its reads see it)."""
+        ...
 
     async def fetch(self, statement: Statement, **values: object) -> Sequence[Row]: ...
     async def fetchrow(self, statement: Statement, **values: object) -> Row | None: ...
@@ -66,6 +73,11 @@ class Database(Protocol):
     async def acquire(
         self, *, read_only: bool, autocommit: bool, relaxed: bool, standalone_writes: bool = False
     ) -> Lease: ...
+    def watch_writes(self, watcher: WriteWatcher) -> None:
+        """Call `watcher(table)` before every INSERT, UPDATE or DELETE of this process runs
+        (the node's memories of recent reads forget what a local write changes)."""
+        ...
+
     async def close(self) -> None: ...
 
 

@@ -19,7 +19,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from consentry.storage.errors import Conflict
-from consentry.storage.sql.connection import PoolLimits, ReadOnlyViolation, Row
+from consentry.storage.sql.connection import PoolLimits, ReadOnlyViolation, Row, WriteWatcher
 from consentry.storage.sql.postgres_pool import PostgresPool
 from consentry.storage.sql.statements import Dialect, Statement
 
@@ -49,8 +49,10 @@ class PostgresConnection:
         read_only: bool,
         autocommit: bool,
         standalone_writes: bool = False,
+        watchers: tuple[WriteWatcher, ...] = (),
     ) -> None:
         self._raw = raw
+        self._watchers = watchers
         self._read_only = read_only
         self._autocommit = autocommit
         self._standalone_writes = standalone_writes
@@ -59,6 +61,10 @@ class PostgresConnection:
     @property
     def dialect(self) -> Dialect:
         return Dialect.POSTGRESQL
+
+    @property
+    def writing(self) -> bool:
+        return self._in_transaction
 
     async def _prepare(
         self, statement: Statement, values: Mapping[str, object]
@@ -70,6 +76,9 @@ class PostgresConnection:
             return compiled.text, arguments
         if self._read_only:
             raise ReadOnlyViolation(compiled.text[:60])
+        if compiled.table is not None:
+            for watcher in self._watchers:
+                watcher(compiled.table)
         if self._autocommit or self._in_transaction:
             return compiled.text, arguments
         if compiled.standalone and self._standalone_writes:
@@ -165,6 +174,7 @@ class PostgresDatabase:
                 server_settings=_RELAXED_SETTINGS,
             ),
         }
+        self._watchers: tuple[WriteWatcher, ...] = ()
 
     @property
     def dialect(self) -> Dialect:
@@ -176,9 +186,16 @@ class PostgresDatabase:
         pool = self._pools[relaxed]
         raw = await pool.acquire()
         connection = PostgresConnection(
-            raw, read_only=read_only, autocommit=autocommit, standalone_writes=standalone_writes
+            raw,
+            read_only=read_only,
+            autocommit=autocommit,
+            standalone_writes=standalone_writes,
+            watchers=self._watchers,
         )
         return PostgresLease(pool, raw, connection)
+
+    def watch_writes(self, watcher: WriteWatcher) -> None:
+        self._watchers = (*self._watchers, watcher)
 
     async def close(self) -> None:
         for pool in self._pools.values():

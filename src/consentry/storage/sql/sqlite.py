@@ -30,7 +30,7 @@ from typing import Any
 
 from consentry.core.ports.unit_of_work import StorageUnavailable
 from consentry.storage.errors import Conflict
-from consentry.storage.sql.connection import ReadOnlyViolation, Row, sqlite_time
+from consentry.storage.sql.connection import ReadOnlyViolation, Row, WriteWatcher, sqlite_time
 from consentry.storage.sql.sqlite_busy import BusyWait, is_busy
 from consentry.storage.sql.sqlite_checkpoints import SAFETY_NET_PAGES, WalCheckpointer
 from consentry.storage.sql.sqlite_group_commit import GroupCommit
@@ -70,8 +70,10 @@ class SqliteConnection:
         *,
         read_only: bool,
         autocommit: bool,
+        watchers: tuple[WriteWatcher, ...] = (),
     ) -> None:
         self._reader = reader
+        self._watchers = watchers
         self._raw = reader
         self._group = group
         self._busy = busy
@@ -82,6 +84,10 @@ class SqliteConnection:
     @property
     def dialect(self) -> Dialect:
         return Dialect.SQLITE
+
+    @property
+    def writing(self) -> bool:
+        return self._writing
 
     async def _run(
         self, statement: Statement, values: Mapping[str, object]
@@ -94,6 +100,9 @@ class SqliteConnection:
             return await self._unlocked(compiled.text, parameters)
         if self._read_only:
             raise ReadOnlyViolation(compiled.text[:60])
+        if compiled.table is not None:
+            for watcher in self._watchers:
+                watcher(compiled.table)
         if not self._writing:
             self._raw = await self._group.enter()
             self._writing = True
@@ -203,6 +212,7 @@ class SqliteDatabase:
         self._busy = BusyWait(busy_timeout)
         self.group = GroupCommit(self._connect, self._busy)
         self._checkpoints = WalCheckpointer(path)
+        self._watchers: tuple[WriteWatcher, ...] = ()
         self._closed = False
 
     @property
@@ -246,8 +256,12 @@ class SqliteDatabase:
             self._busy,
             read_only=read_only,
             autocommit=autocommit,
+            watchers=self._watchers,
         )
         return SqliteLease(self, reader, connection)
+
+    def watch_writes(self, watcher: WriteWatcher) -> None:
+        self._watchers = (*self._watchers, watcher)
 
     def give_back(self, reader: sqlite3.Connection, *, reuse: bool = True) -> None:
         if not reuse or self._closed or len(self._idle) >= _IDLE_LIMIT or reader.in_transaction:

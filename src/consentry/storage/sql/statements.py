@@ -58,6 +58,7 @@ class Compiled:
     defaults: Mapping[str, object]  # values written into the expression (e.g. a LIMIT)
     writes: bool  # running it needs the write transaction
     standalone: bool  # see `Statement`
+    table: str | None = None  # the table an INSERT, UPDATE or DELETE changes
 
     def arguments(self, values: Mapping[str, object]) -> tuple[object, ...]:
         """PostgreSQL's positional arguments for named values."""
@@ -108,7 +109,9 @@ class Statement:
             # A locking read takes the write lock in both dialects (SQLite prints no FOR UPDATE).
             locks = isinstance(expression, Select) and expression._for_update_arg is not None
             writes = isinstance(expression, UpdateBase) or locks
-        return Compiled(text, positions, defaults, writes, self.standalone)
+        changed = expression.table if isinstance(expression, UpdateBase) else None
+        table = getattr(changed, "name", None)
+        return Compiled(text, positions, defaults, writes, self.standalone, table)
 
 
 def parameter(name: str, like: ColumnElement[Any] | TypeEngine[Any]) -> Any:

@@ -11,6 +11,7 @@ in `repositories/`, one module per aggregate.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
@@ -39,6 +40,7 @@ from consentry.core.ports.tokens import (
     TokenStateRepository,
 )
 from consentry.core.ports.users import UserRepository
+from consentry.storage.sql.app_grant_cache import AppGrantCache
 from consentry.storage.sql.client_cache import ClientCache
 from consentry.storage.sql.connection import (
     Connection,
@@ -75,7 +77,8 @@ class SqlUnitOfWork:
     commits do not wait for the disk (see the drivers), for counters that may lose a few counts
     in a crash; `standalone_writes` lets a write that is atomic by itself and is the unit of
     work's last write commit on its own (`Statement.standalone`; the token endpoint).
-    `clients`: the node's `ClientCache` for the token endpoint's client lookups.
+    `clients`, `app_grants`: the node's memories of recent reads for the token endpoint's
+    lookups (`ClientCache`, `AppGrantCache`).
     """
 
     clients: ClientRepository
@@ -100,9 +103,10 @@ class SqlUnitOfWork:
         relaxed: bool = False,
         standalone_writes: bool = False,
         clients: ClientCache | None = None,
+        app_grants: AppGrantCache | None = None,
     ) -> None:
         self._database = database
-        self._clients = clients
+        self._recent = RecentReadsOfNode(clients, app_grants)
         self._read_only = read_only
         self._autocommit = autocommit
         self._relaxed = relaxed
@@ -131,7 +135,7 @@ class SqlUnitOfWork:
             build = _REPOSITORIES.get(name)
             if build is None or self._lease is None:
                 raise AttributeError(name)
-            repository = build(self._lease.connection, self._clients)
+            repository = build(self._lease.connection, self._recent)
             setattr(self, name, repository)
             return repository
 
@@ -168,12 +172,20 @@ class SqlPortalUnitOfWork(SqlUnitOfWork):
     consent_links: ConsentLinkRepository
 
 
-# Each repository of the units of work from the connection and the node's client cache.
-_REPOSITORIES: dict[str, Callable[[Connection, ClientCache | None], object]] = {
-    "clients": SqlClientRepository,
+@dataclass(frozen=True, slots=True)
+class RecentReadsOfNode:
+    """The node's memories of recent reads that repositories consult (none in some tests)."""
+
+    clients: ClientCache | None = None
+    app_grants: AppGrantCache | None = None
+
+
+# Each repository of the units of work from the connection and the node's memories.
+_REPOSITORIES: dict[str, Callable[[Connection, RecentReadsOfNode], object]] = {
+    "clients": lambda conn, recent: SqlClientRepository(conn, recent.clients),
     "users": lambda conn, _: SqlUserRepository(conn),
     "pending": lambda conn, _: SqlPendingAuthorizationRepository(conn),
-    "grants": lambda conn, _: SqlGrantRepository(conn),
+    "grants": lambda conn, recent: SqlGrantRepository(conn, recent.app_grants),
     "codes": lambda conn, _: SqlAuthorizationCodeRepository(conn),
     "refresh_tokens": lambda conn, _: SqlRefreshTokenRepository(conn),
     "signing_keys": lambda conn, _: SqlSigningKeyRepository(conn),
@@ -184,8 +196,8 @@ _REPOSITORIES: dict[str, Callable[[Connection, ClientCache | None], object]] = {
     "audit": lambda conn, _: SqlAuditRepository(conn),
     # the portal's (SqlPortalUnitOfWork declares them)
     "accounts": lambda conn, _: SqlAccountRepository(conn),
-    "apps": SqlAppRepository,
-    "credentials": SqlCredentialRepository,
+    "apps": lambda conn, recent: SqlAppRepository(conn, recent.clients),
+    "credentials": lambda conn, recent: SqlCredentialRepository(conn, recent.clients),
     "redirect_uris": lambda conn, _: SqlRedirectUriRepository(conn),
     "api_tokens": lambda conn, _: SqlApiTokenRepository(conn),
     "login_failures": lambda conn, _: SqlLoginFailureRepository(conn),

@@ -95,7 +95,7 @@ class SqlClientRepository:
         if client is None:
             client = await self._read(client_id, with_redirect_uris=False)
             if client is not None:
-                self._cache.put(client)
+                self._cache.remember(client)
         return client
 
     async def _read(self, client_id: str, *, with_redirect_uris: bool) -> model.Client | None:

@@ -2,7 +2,8 @@
 
 A grant is stored as one row and one row per advertiser; it is read back in one query, one row
 per still-granted advertiser, folded by `grant_rows.grants_from_rows`. App-level grants (of a
-client-credentials consent link) have no credential pair.
+client-credentials consent link) have no credential pair; the node keeps each app's for up to a
+second (`app_grant_cache.py`), read on every `client_credentials` request.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 
 from consentry.core import model
+from consentry.storage.sql.app_grant_cache import AppGrantCache
 from consentry.storage.sql.connection import Connection
 from consentry.storage.sql.repositories.grant_rows import (
     grant_advertisers,
@@ -62,8 +64,9 @@ _TOUCH = Statement(
 
 
 class SqlGrantRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, app_grants: AppGrantCache | None = None) -> None:
         self._conn = conn
+        self._app_grants = app_grants
 
     async def add(self, grant: model.Grant) -> None:
         await self._conn.execute(
@@ -92,4 +95,13 @@ class SqlGrantRepository:
         await self._conn.execute(_TOUCH, grant_id=grant_id, when=when)
 
     async def app_level(self, app_id: int) -> list[model.Grant]:
-        return grants_from_rows(await self._conn.fetch(_APP_LEVEL, app_id=app_id))
+        cache = self._app_grants
+        if cache is None or self._conn.writing:  # its own writes are not for the memory
+            return grants_from_rows(await self._conn.fetch(_APP_LEVEL, app_id=app_id))
+        kept = cache.get(app_id)
+        if kept is not None:
+            return list(kept)
+        seen = cache.generation
+        found = grants_from_rows(await self._conn.fetch(_APP_LEVEL, app_id=app_id))
+        cache.put(app_id, tuple(found), seen=seen)
+        return found
