@@ -16,8 +16,8 @@ from pathlib import Path
 
 from bench.harness import BENCH, build_target, discard_bulk
 from bench.processes import BenchError, Supervisor
-from bench.runner import Plan, ScenarioRunner
-from bench.scenarios import Scenario
+from bench.runner import WARM_POOL_MAX_SECONDS, Plan, ScenarioRunner
+from bench.scenarios import Pool, Scenario
 from bench.targets.consentry import ConsentryTarget
 from bench.wrk import ensure_wrk
 
@@ -65,8 +65,13 @@ def _profile(
         refusal = runner.refusal(target, scenario)
         if refusal:
             return [f"### {scenario.name}", "", f"not supported yet: {refusal}", ""]
-        warm = runner.load(target, scenario, plan.warmup_seconds, f"profile-{scenario.name}-w")
-        result = runner.load(target, scenario, plan.seconds, f"profile-{scenario.name}")
+        warmup = plan.warmup_seconds
+        if scenario.pool is Pool.ACCESS:  # every token once, as the main run's warm-up does
+            warmup = max(warmup, WARM_POOL_MAX_SECONDS)
+        warm = runner.load(target, scenario, warmup, f"profile-{scenario.name}-w")
+        result = runner.load(
+            target, scenario, plan.seconds, f"profile-{scenario.name}", fresh=False
+        )
     if not out.exists():
         raise BenchError(f"the profiled server wrote no statistics to {out}")
     requests = warm.requests + result.requests

@@ -125,9 +125,15 @@ class ScenarioRunner:
             outcome.status, outcome.note = "invalid", "; ".join(problems)
         print(f"    {_summary(outcome)}", flush=True)
 
-    def load(self, target: Target, scenario: Scenario, seconds: int, name: str) -> WrkResult:
-        """Load for `seconds` with a pool sized from the target's expected rate (the profiler)."""
-        if scenario.pool is Pool.ACCESS:
+    def load(
+        self, target: Target, scenario: Scenario, seconds: int, name: str, *, fresh: bool = True
+    ) -> WrkResult:
+        """Load for `seconds` with a pool sized from the target's expected rate (the profiler).
+
+        `fresh=False` keeps the partner API's access tokens of the previous load, so that a
+        warm-up that presented each of them once is followed by calls with known tokens.
+        """
+        if scenario.pool is Pool.ACCESS and fresh:
             self._mint(
                 target, scenario.pool, API_POOL_SIZE, f"{target.name}-{scenario.name}-access"
             )
