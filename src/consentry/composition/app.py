@@ -42,6 +42,7 @@ from consentry.portal.errors import PortalError
 from consentry.portal.surface import PortalApiSurface, portal_error_handler
 from consentry.portal.web import PAGE_PREFIXES as PORTAL_PAGES
 from consentry.settings import Settings
+from consentry.storage.sql.sqlite import SqliteDatabase
 from consentry.web.access_log import AccessLog
 from consentry.web.errors import ErrorMapping, JsonSurface, PageSurface
 from consentry.web.metrics import RequestMetrics
@@ -85,6 +86,23 @@ def _add_routes(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
 
+def _add_storage_metrics(metrics: RequestMetrics, node: Node) -> None:
+    """SQLite's group commit: how many units of work each COMMIT carried, on average."""
+    database = node.database
+    if isinstance(database, SqliteDatabase):
+        group = database.group
+        metrics.add_counter(
+            "consentry_sqlite_group_commits",
+            "COMMITs of the SQLite writer that succeeded (each carries one or more units of work).",
+            lambda: group.commits,
+        )
+        metrics.add_counter(
+            "consentry_sqlite_group_commit_members",
+            "Units of work whose writes those COMMITs carried.",
+            lambda: group.members,
+        )
+
+
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     clock = clock or SystemClock()
     node = build_node(settings, clock)
@@ -113,6 +131,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         },
     )
     metrics = node.components.add(RequestMetrics, RequestMetrics())  # per app: no global registry
+    _add_storage_metrics(metrics, node)
     app.state.components = node.components
     app.state.database = node.database
     _error_mapping(node).install(app)

@@ -12,8 +12,12 @@ calls `RequestMetrics.observe`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
+from prometheus_client.registry import Collector
 
 # Seconds; the token endpoint and the partner API answer in milliseconds, sign-in (scrypt) slower.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -52,5 +56,19 @@ class RequestMetrics:
         children[0].inc()
         children[1].observe(seconds)
 
+    def add_counter(self, name: str, documentation: str, read: Callable[[], float]) -> None:
+        """A counter kept elsewhere (`read` gives its total), exposed with the request metrics."""
+        self.registry.register(_ReadCounter(name, documentation, read))
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _ReadCounter(Collector):
+    def __init__(self, name: str, documentation: str, read: Callable[[], float]) -> None:
+        self._name = name
+        self._documentation = documentation
+        self._read = read
+
+    def collect(self) -> Iterator[Metric]:
+        yield CounterMetricFamily(self._name, self._documentation, value=self._read())

@@ -150,3 +150,25 @@ async def test_not_ready_when_the_database_is_unreachable(
     assert alive.status_code == 200
     assert response.status_code == 503
     assert response.text == "not ready: database unavailable; no signing key loaded"
+
+
+def total(text: str, name: str) -> float | None:
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name:
+                return sample.value
+    return None
+
+
+async def test_sqlite_group_commit_counters_show_how_many_units_of_work_a_commit_carried(
+    client: httpx.AsyncClient, demo: Demo, db_backend: str
+) -> None:
+    await run_code_flow(client, demo)  # its writes: the pending request, the grant, the code…
+    text = (await client.get("/metrics")).text
+    commits = total(text, "consentry_sqlite_group_commits_total")
+    members = total(text, "consentry_sqlite_group_commit_members_total")
+    if db_backend != "sqlite":
+        assert (commits, members) == (None, None)  # PostgreSQL commits each on its own
+        return
+    assert commits is not None and members is not None
+    assert 1 <= commits <= members
