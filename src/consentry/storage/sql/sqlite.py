@@ -104,7 +104,7 @@ class SqliteConnection:
             for watcher in self._watchers:
                 watcher(compiled.table)
         if not self._writing:
-            self._raw = await self._group.enter()
+            self._raw = await self._group.enter(one_statement=self._autocommit)
             self._writing = True
         if not self._autocommit:
             return self._execute(compiled.text, parameters)

@@ -5,8 +5,11 @@ the checkpoint work that the frames cause later), and it does not depend on how 
 transaction wrote. So a process keeps one writer connection; a unit of work's first write
 enters the open transaction (`BEGIN IMMEDIATE` if none is open) under a `SAVEPOINT` of its own,
 and its end `RELEASE`s the savepoint (or rolls back to it) and waits for the COMMIT that carries
-it. The member that opens a transaction needs no savepoint: nobody else is in it yet, so its
-failure rolls the whole transaction back (two statements fewer per lone write). The COMMIT is
+it. Two kinds of member need no savepoint (two statements fewer each): the one that opens a
+transaction, since nobody else is in it yet (its failure rolls the whole transaction back), and
+one that leaves after a single statement (an autocommit unit of work such as the partner API's
+counter: SQLite undoes a failed statement by itself, and an error that undoes the whole
+transaction fails the group as a failed COMMIT does). The COMMIT is
 scheduled with `loop.call_soon` when a member leaves: every unit of work that reaches its end
 in the same turn of the event loop (requests that arrived together) rides on it.
 
@@ -49,7 +52,8 @@ class GroupCommit:
         self._raw: sqlite3.Connection | None = None
         self._lock = asyncio.Lock()
         self._open = False  # a transaction is open on the writer
-        self._opener = False  # the writing member opened it (and wrote under no savepoint)
+        self._opener = False  # the writing member opened the transaction
+        self._savepoint = False  # the writing member wrote under a savepoint of its own
         self._waiting: list[asyncio.Future[None]] = []
         self._scheduled: asyncio.Handle | None = None
         self.commits = 0  # COMMITs that succeeded (the tests and the bench read it)
@@ -60,19 +64,21 @@ class GroupCommit:
         """The writer connection, once the first write opened it."""
         return self._raw
 
-    async def enter(self) -> sqlite3.Connection:
+    async def enter(self, *, one_statement: bool = False) -> sqlite3.Connection:
         """Become the group's writing member: the writer connection, inside a savepoint of its
-        own, or as the transaction's first member (which needs none)."""
+        own, or without one as the transaction's first member or for `one_statement` (a member
+        that leaves right after one statement: SQLite undoes a failed statement by itself)."""
         await self._lock.acquire()
         try:
             raw = self._raw
             if raw is None:
                 raw = self._raw = await self._busy.run(self._connect)
             self._opener = not self._open
+            self._savepoint = not (self._opener or one_statement)
             if self._opener:
                 await self._busy.run(lambda: raw.execute("BEGIN IMMEDIATE"))
                 self._open = True
-            else:
+            elif self._savepoint:
                 raw.execute("SAVEPOINT unit_of_work")
         except BaseException:
             self._lock.release()
@@ -88,14 +94,18 @@ class GroupCommit:
         if raw is None:
             raise RuntimeError("left a group that was never entered")
         try:
-            if self._opener:
-                if not keep:  # the transaction holds this member's writes only
-                    raw.execute("ROLLBACK")
-                    self._open = False
-            else:
+            if self._savepoint:
                 if not keep:
                     raw.execute("ROLLBACK TO unit_of_work")
                 raw.execute("RELEASE unit_of_work")
+            elif self._opener and not keep:  # the transaction holds this member's writes only
+                self._open = False
+                if raw.in_transaction:
+                    raw.execute("ROLLBACK")
+            elif not keep and not raw.in_transaction:
+                # A one-statement member whose error made SQLite roll back the whole transaction
+                # (disk full, I/O error), the others' writes with it.
+                raise sqlite3.OperationalError("SQLite rolled the group's transaction back")
         except sqlite3.Error as exc:
             self._abort(exc)  # the transaction is in no known state: the whole group fails
             raise

@@ -109,6 +109,52 @@ async def test_a_lone_write_runs_without_a_savepoint(database: SqliteDatabase) -
     assert [t.split()[0] for t in traced] == ["BEGIN", "INSERT", "COMMIT"]
 
 
+async def count_alone(database: SqliteDatabase, key: str) -> None:
+    async with SqlUnitOfWork(database, autocommit=True) as uow:
+        await uow.connection.execute(_COUNT, key=key)
+
+
+async def test_one_statement_members_join_without_a_savepoint_and_fail_alone(
+    database: SqliteDatabase, database_url: str
+) -> None:
+    await write(database, "warm-up")  # opens the writer
+    writer = database.group.writer
+    assert writer is not None
+    traced: list[str] = []
+    writer.set_trace_callback(traced.append)
+    results = await asyncio.gather(
+        write(database, "first"),  # opens a transaction, then lets the others in
+        count_alone(database, "a"),
+        count_alone(database, "first"),  # a duplicate: its statement fails, nothing else
+        count_alone(database, "b"),
+        return_exceptions=True,
+    )
+    assert [type(r).__name__ for r in results] == ["NoneType", "NoneType", "Conflict", "NoneType"]
+    assert committed_keys(database_url) == ["a", "b", "first", "warm-up"]
+    assert not any(t.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")) for t in traced), traced
+    assert traced.count("COMMIT") < 4  # some of them shared a COMMIT
+
+
+async def test_a_one_statement_member_that_undoes_the_whole_transaction_fails_the_group(
+    database: SqliteDatabase, database_url: str
+) -> None:
+    await write(database, "warm-up")
+    writer = database.group.writer
+    assert writer is not None
+    writer.execute(  # an error that makes SQLite roll back the whole transaction
+        "CREATE TEMP TRIGGER poison BEFORE INSERT ON rate_limit_counters"
+        " WHEN NEW.key = 'poison' BEGIN SELECT RAISE(ROLLBACK, 'poisoned'); END"
+    )
+    results = await asyncio.gather(
+        write(database, "bystander"), count_alone(database, "poison"), return_exceptions=True
+    )
+    assert isinstance(results[0], GroupCommitFailed), results
+    assert isinstance(results[1], sqlite3.OperationalError), results
+    assert committed_keys(database_url) == ["warm-up"]
+    await count_alone(database, "after")  # the writer is usable again
+    assert committed_keys(database_url) == ["after", "warm-up"]
+
+
 async def test_members_see_each_others_writes_so_only_one_of_two_racers_wins(
     database: SqliteDatabase, database_url: str
 ) -> None:
