@@ -189,6 +189,19 @@ def markdown(data: dict[str, Any], chart_name: str | None) -> str:
         if check["met"] is not None and not check.get("valid", True):
             met += " (invalid run)"
         lines.append(f"| {check['target']} | {_fmt(check['value'])} | {met} |")
+    grouped = [r for r in rows if r.get("members_per_commit") is not None]
+    if grouped:
+        lines += [
+            "",
+            "## SQLite group commit",
+            "",
+            "| scenario | server | units of work per COMMIT |",
+        ]
+        lines += ["|---|---|--:|"]
+        lines += [
+            f"| {BY_NAME[r['scenario']].title} | {r['target']} | {r['members_per_commit']:.2f} |"
+            for r in grouped
+        ]
     notes = [
         f"- {r['target']} {r['scenario']}: {r['status']}: {r['note'][:400]}"
         for r in rows

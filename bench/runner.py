@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bench.processes import BenchError, Supervisor
 from bench.scenarios import Pool, Scenario, form_template
+from bench.server_metrics import members_per_commit, unlabelled_samples
 from bench.targets.base import LOAD_CORE, Target, post_form, tree_cpu_seconds
 from bench.wrk import WrkResult, run_wrk
 
@@ -36,6 +37,7 @@ class Outcome:
     note: str = ""
     warmup: WrkResult | None = None
     runs: list[WrkResult] = field(default_factory=list)
+    members_per_commit: float | None = None  # SQLite group commit, during the runs
 
     @property
     def median(self) -> dict[str, float] | None:
@@ -59,6 +61,7 @@ class Outcome:
             "median": self.median,
             "warmup": self.warmup.as_dict() if self.warmup else None,
             "runs": [r.as_dict() for r in self.runs],
+            "members_per_commit": self.members_per_commit,
         }
 
 
@@ -110,6 +113,7 @@ class ScenarioRunner:
         if warmup.exhausted:  # we only know a lower bound: the whole pool went by in the warm-up
             rate = max(rate, pool_size / plan.warmup_seconds) * 2
         problems = []
+        before = unlabelled_samples(target.base_url)
         for index in range(1, plan.runs + 1):
             need = math.ceil(rate * plan.seconds * POOL_MARGIN) + 200
             result = self._wrk_run(target, scenario, f"{tag}-{index}", plan.seconds, need)
@@ -121,6 +125,7 @@ class ScenarioRunner:
             rate = max(rate, result.rps)
             if not result.valid:
                 problems.append(f"run {index}: {result.problem}")
+        outcome.members_per_commit = members_per_commit(before, unlabelled_samples(target.base_url))
         if problems:
             outcome.status, outcome.note = "invalid", "; ".join(problems)
         print(f"    {_summary(outcome)}", flush=True)
