@@ -1,4 +1,5 @@
-"""The unit of work of the SQL storage: one connection per request, the core's repositories on it.
+"""The unit of work of the SQL storage: one connection per request (taken at its first statement),
+the core's repositories on it.
 
 Every statement is a `Statement` (statements.py) run on the unit of work's `Connection`
 (connection.py, the drivers sqlite.py and postgres.py); each lookup is one query, joins folded
@@ -42,11 +43,8 @@ from consentry.core.ports.tokens import (
 from consentry.core.ports.users import UserRepository
 from consentry.storage.sql.app_grant_cache import AppGrantCache
 from consentry.storage.sql.client_cache import ClientCache
-from consentry.storage.sql.connection import (
-    Connection,
-    Database,
-    Lease,
-)
+from consentry.storage.sql.connection import Connection, Database
+from consentry.storage.sql.deferred import DeferredConnection
 from consentry.storage.sql.repositories.accounts import SqlAccountRepository
 from consentry.storage.sql.repositories.api_tokens import SqlApiTokenRepository
 from consentry.storage.sql.repositories.apps import SqlAppRepository
@@ -111,16 +109,18 @@ class SqlUnitOfWork:
         self._autocommit = autocommit
         self._relaxed = relaxed
         self._standalone_writes = standalone_writes
-        self._lease: Lease | None = None
+        self._connection: DeferredConnection | None = None
 
     @property
     def connection(self) -> Connection:
-        if self._lease is None:
+        """Taken from the database at its first statement (`deferred.py`)."""
+        if self._connection is None:
             raise RuntimeError("unit of work used outside `async with`")
-        return self._lease.connection
+        return self._connection
 
     async def __aenter__(self) -> Self:
-        self._lease = await self._database.acquire(
+        self._connection = DeferredConnection(
+            self._database,
             read_only=self._read_only,
             autocommit=self._autocommit,
             relaxed=self._relaxed,
@@ -133,9 +133,9 @@ class SqlUnitOfWork:
         def __getattr__(self, name: str) -> object:
             """A repository is built on its first use: a request uses two or three of them."""
             build = _REPOSITORIES.get(name)
-            if build is None or self._lease is None:
+            if build is None or self._connection is None:
                 raise AttributeError(name)
-            repository = build(self._lease.connection, self._recent)
+            repository = build(self._connection, self._recent)
             setattr(self, name, repository)
             return repository
 
@@ -145,10 +145,13 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        lease = self._lease
-        if lease is None:
+        connection = self._connection
+        if connection is None:
             raise RuntimeError("unit of work used outside `async with`")
-        self._lease = None
+        self._connection = None
+        lease = connection.lease
+        if lease is None:
+            return  # no statement ran: nothing was taken, nothing to end
         clean = False
         try:
             if exc_type is None or issubclass(exc_type, Refusal):
