@@ -1,8 +1,10 @@
-"""`python -m bench`: the benchmark; `profile` and `statements`: where consentry's time goes."""
+"""`python -m bench`: the benchmark; `profile` and `statements`: where consentry's time goes;
+`scaling` and `growth`: how it changes with workers, connections and data size."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -20,11 +22,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "command",
         nargs="?",
-        choices=["run", "profile", "statements", "scaling", "lockstall"],
+        choices=["run", "profile", "statements", "scaling", "growth", "lockstall"],
         default="run",
         help="run: the benchmark; profile: cProfile in the server under load; "
         "statements: SQL per request; "
         "scaling: 1 and 2 worker processes on PostgreSQL; "
+        "growth: cost against connections (1-128) and data size (1, 10, 100x); "
         "lockstall: how long another process's SQLite writer stops the loop",
     )
     parser.add_argument("--quick", action="store_true", help="1 × 5 s after a 2 s warm-up")
@@ -45,6 +48,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="first wait up to this long for other processes to leave the cores idle",
     )
     parser.add_argument(
+        "--base-grants",
+        type=int,
+        default=20_000,
+        help="growth: the base data size N in grants (the series fills to 10 N and 100 N)",
+    )
+    parser.add_argument(
         "--requests", type=int, default=500, help="statements: requests per scenario"
     )
     parser.add_argument(
@@ -58,6 +67,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
         value = getattr(args, name)
         if value is not None and not 1 <= value <= 120:
             parser.error(f"--{name} must be between 1 and 120")
+    if not 1_000 <= args.base_grants <= 1_000_000:
+        parser.error("--base-grants must be between 1000 and 1000000")
     if not 1 <= args.connections <= 1024:
         parser.error("--connections must be between 1 and 1024")
     return args
@@ -85,6 +96,21 @@ def main(argv: list[str]) -> int:
         from bench.scaling import main_scaling
 
         return main_scaling(plan, args.results)
+    if args.command == "growth":
+        from bench.growth import GrowthOptions, main_growth, scenario_filter
+
+        # One run per point by default: 24 points per backend (see bench/README.md, Growth).
+        growth_plan = dataclasses.replace(plan, runs=args.runs or 1)
+        return main_growth(
+            GrowthOptions(
+                growth_plan,
+                tuple(args.targets),
+                scenario_filter(scenarios),
+                args.results,
+                args.base_grants,
+                max(0, min(args.wait_quiet, 3600)),
+            )
+        )
     if args.command == "profile":
         from bench.profile import main_profile
 

@@ -129,8 +129,8 @@ def run(options: Options) -> int:
 
 
 def discard_bulk(work: Path) -> None:
-    """Drop the pools and databases of a finished run (hundreds of MB); keep its logs."""
-    for name in ("pools", "sqlite", "postgresql"):
+    """Drop the pools, databases and snapshots of a finished run (hundreds of MB); keep its logs."""
+    for name in ("pools", "sqlite", "postgresql", "snapshots"):
         shutil.rmtree(work / name, ignore_errors=True)
 
 

@@ -56,6 +56,10 @@ class ConsentryTarget:
         return f"http://127.0.0.1:{self._port}"
 
     @property
+    def database_url(self) -> str:
+        return self._settings.database_url
+
+    @property
     def world(self) -> World:
         if self._world is None:
             raise RuntimeError("start() first")
