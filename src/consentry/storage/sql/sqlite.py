@@ -1,8 +1,13 @@
 """SQLite through the standard library's `sqlite3`, on the event loop's thread.
 
 A statement on a local WAL file takes microseconds, far less than a hand-off to a worker thread,
-so statements run synchronously. Reads run on reader connections reused across units of work;
-every write of the process goes through one writer connection whose transaction concurrent units
+so statements run synchronously. Reads run on one reader connection that every unit of work of
+the process shares: statements run one at a time on the loop's thread and are read to the end,
+and a read outside a write is a snapshot of its own (the reader never holds a transaction), so
+sharing it changes nothing a unit of work sees, while one connection per unit of work in flight
+cost a connection opened and closed per request once more were in flight than were kept (the
+128-connection point of `bench/run growth`). Every write of the process goes through one writer
+connection whose transaction concurrent units
 of work share (`sqlite_group_commit.py`: each under its own savepoint, each answered after the
 COMMIT that carries it). A unit of work's first write makes it the group's writing member (one
 at a time, queued on an `asyncio.Lock`, never in SQLite), and its later reads run on the writer
@@ -35,9 +40,6 @@ from consentry.storage.sql.sqlite_busy import BusyWait, is_busy
 from consentry.storage.sql.sqlite_checkpoints import SAFETY_NET_PAGES, WalCheckpointer
 from consentry.storage.sql.sqlite_group_commit import GroupCommit
 from consentry.storage.sql.statements import Dialect, Statement
-
-_IDLE_LIMIT = 32
-
 
 _CONVERTED = (datetime, list, tuple, frozenset)
 
@@ -194,12 +196,12 @@ class SqliteLease:
 
     async def release(self, *, clean: bool = True) -> None:
         await self.connection.rollback()  # a no-op unless the unit of work did not finish
-        self._database.give_back(self._reader, reuse=clean)
+        self._database.give_back(self._reader)
 
 
 class SqliteDatabase:
-    """Reader connections to one SQLite file, reused across units of work of this process, and
-    the process's one writer (`GroupCommit`)."""
+    """One SQLite file: the process's shared reader connection and its one writer
+    (`GroupCommit`)."""
 
     def __init__(
         self, path: str, *, synchronous: str = "NORMAL", busy_timeout: float = 10.0
@@ -208,7 +210,7 @@ class SqliteDatabase:
             raise ValueError("consentry needs an SQLite file (an in-memory database is private)")
         self._path = path
         self._synchronous = synchronous
-        self._idle: list[sqlite3.Connection] = []
+        self._reader: sqlite3.Connection | None = None  # shared (module docstring)
         self._busy = BusyWait(busy_timeout)
         self.group = GroupCommit(self._connect, self._busy)
         self._checkpoints = WalCheckpointer(path)
@@ -238,10 +240,14 @@ class SqliteDatabase:
             raise
         return raw
 
-    async def _open(self) -> sqlite3.Connection:
+    async def _shared_reader(self) -> sqlite3.Connection:
         raw = await self._busy.run(self._connect)
         self._checkpoints.start()  # once: from the first connection on
-        return raw
+        if self._reader is None:
+            self._reader = raw
+        else:  # another unit of work opened it while this one waited
+            raw.close()
+        return self._reader
 
     async def acquire(
         self, *, read_only: bool, autocommit: bool, relaxed: bool, standalone_writes: bool = False
@@ -249,7 +255,7 @@ class SqliteDatabase:
         # `standalone_writes` changes nothing here: a transaction costs SQLite no round trip.
         if self._closed:
             raise RuntimeError("the database was closed")
-        reader = self._idle.pop() if self._idle else await self._open()
+        reader = self._reader or await self._shared_reader()
         connection = SqliteConnection(
             reader,
             self.group,
@@ -263,15 +269,18 @@ class SqliteDatabase:
     def watch_writes(self, watcher: WriteWatcher) -> None:
         self._watchers = (*self._watchers, watcher)
 
-    def give_back(self, reader: sqlite3.Connection, *, reuse: bool = True) -> None:
-        if not reuse or self._closed or len(self._idle) >= _IDLE_LIMIT or reader.in_transaction:
-            reader.close()
-            return
-        self._idle.append(reader)
+    def give_back(self, reader: sqlite3.Connection) -> None:
+        """A unit of work is done with the shared reader. It holds no state between statements
+        (each read is its own transaction, read to the end), whatever became of the unit of work
+        (`reuse` is the writer's business); a transaction left open on it would be a bug, and is
+        ended so that the other units of work still see what is committed."""
+        if reader.in_transaction:
+            reader.execute("ROLLBACK")
 
     async def close(self) -> None:
         self._closed = True
         await self.group.close()
         self._checkpoints.stop()
-        while self._idle:
-            self._idle.pop().close()
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
