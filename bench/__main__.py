@@ -103,12 +103,12 @@ def main(argv: list[str]) -> int:
         growth_plan = dataclasses.replace(plan, runs=args.runs or 1)
         return main_growth(
             GrowthOptions(
-                growth_plan,
-                tuple(args.targets),
-                scenario_filter(scenarios),
-                args.results,
-                args.base_grants,
-                max(0, min(args.wait_quiet, 3600)),
+                plan=growth_plan,
+                targets=tuple(args.targets),
+                scenarios=scenario_filter(scenarios),
+                results_dir=args.results,
+                wait_quiet_seconds=max(0, min(args.wait_quiet, 3600)),
+                base_grants=args.base_grants,
             )
         )
     if args.command == "profile":

@@ -28,6 +28,7 @@ from bench.growth_fill import counts, fill
 from bench.growth_snapshots import Snapshots, snapshots_for
 from bench.harness import (
     BENCH,
+    Options,
     build_target,
     consentry_commit,
     discard_bulk,
@@ -35,7 +36,7 @@ from bench.harness import (
     wait_until_quiet,
 )
 from bench.processes import BenchError, Supervisor
-from bench.runner import Outcome, Plan, ScenarioRunner
+from bench.runner import Outcome, ScenarioRunner
 from bench.scenarios import BY_NAME, CEILING, Scenario
 from bench.targets.base import LOAD_CORE, SERVER_CORE
 from bench.targets.consentry import ConsentryTarget
@@ -50,13 +51,10 @@ BASE = "1x"
 
 
 @dataclass(frozen=True, slots=True)
-class GrowthOptions:
-    plan: Plan
-    targets: tuple[str, ...]
-    scenarios: tuple[str, ...]
-    results_dir: Path
+class GrowthOptions(Options):
+    """The main run's options and the base data size."""
+
     base_grants: int = BASE_GRANTS
-    wait_quiet_seconds: int = 0
 
 
 @dataclass(frozen=True, slots=True)

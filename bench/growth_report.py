@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.report import closing_sections
 from bench.scenarios import ALL, BY_NAME
 
 Row = dict[str, Any]
@@ -149,15 +150,7 @@ def markdown(data: dict[str, Any], chart_name: str | None) -> str:
         for p in points
         if p["status"] != "ok"
     ]
-    notes += [f"- {failure[:400]}" for failure in data.get("failures", [])]
-    if notes:
-        lines += ["", "## Notes", "", *notes]
-    lines += ["", "## Servers", ""]
-    for name, info in data["servers"].items():
-        lines.append(f"- **{name}**: " + "; ".join(f"{k}: {v}" for k, v in info.items()))
-    busy = data["machine"].get("background_cpu_percent")
-    if busy is not None:
-        lines += ["", f"Background CPU use before the run (other processes): {busy} % per core."]
+    lines += closing_sections(notes, data)
     if chart_name:
         lines += ["", f"![CPU ms per request against connections and data size]({chart_name})"]
     return "\n".join(lines) + "\n"

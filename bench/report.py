@@ -207,9 +207,17 @@ def markdown(data: dict[str, Any], chart_name: str | None) -> str:
         for r in rows
         if r["status"] != "ok"
     ]
-    notes += [f"- {failure[:400]}" for failure in data.get("failures", [])]
-    if notes:
-        lines += ["", "## Notes", "", *notes]
+    lines += closing_sections(notes, data)
+    if chart_name:
+        lines += ["", f"![requests per second]({chart_name})"]
+    return "\n".join(lines) + "\n"
+
+
+def closing_sections(notes: list[str], data: dict[str, Any]) -> list[str]:
+    """The notes (the points' own, then the run's failures), the servers and the machine's
+    background load: the end of every report (this one and `growth_report.py`)."""
+    notes = notes + [f"- {failure[:400]}" for failure in data.get("failures", [])]
+    lines = ["", "## Notes", "", *notes] if notes else []
     lines += ["", "## Servers", ""]
     for name, info in data["servers"].items():
         lines.append(f"- **{name}**: " + "; ".join(f"{k}: {v}" for k, v in info.items()))
@@ -224,6 +232,4 @@ def markdown(data: dict[str, Any], chart_name: str | None) -> str:
                 else "."
             ),
         ]
-    if chart_name:
-        lines += ["", f"![requests per second]({chart_name})"]
-    return "\n".join(lines) + "\n"
+    return lines

@@ -10,6 +10,8 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 
+from prometheus_client.parser import text_string_to_metric_families
+
 COMMITS = "consentry_sqlite_group_commits_total"
 MEMBERS = "consentry_sqlite_group_commit_members_total"
 
@@ -22,16 +24,16 @@ def unlabelled_samples(base_url: str) -> dict[str, float]:
             text = response.read().decode()
     except (urllib.error.URLError, OSError):
         return {}
-    found: dict[str, float] = {}
-    for line in text.splitlines():
-        name, _, value = line.partition(" ")
-        if line.startswith("#") or "{" in name or not value:
-            continue
-        try:
-            found[name] = float(value)
-        except ValueError:
-            continue
-    return found
+    try:
+        families = list(text_string_to_metric_families(text))
+    except ValueError:  # not Prometheus' text format (the ceiling answers any path)
+        return {}
+    return {
+        sample.name: sample.value
+        for family in families
+        for sample in family.samples
+        if not sample.labels
+    }
 
 
 def members_per_commit(before: dict[str, float], after: dict[str, float]) -> float | None:

@@ -155,9 +155,9 @@ class SqlUnitOfWork:
         clean = False
         try:
             if exc_type is None or issubclass(exc_type, Refusal):
-                await lease.connection.commit()  # a refusal keeps what was written before it
+                await connection.commit()  # a refusal keeps what was written before it
             else:
-                await lease.connection.rollback()
+                await connection.rollback()
             clean = True
         finally:
             await lease.release(clean=clean)
