@@ -94,7 +94,7 @@ async def test_counter_hits_are_atomic_under_concurrency(database: Database, dem
     async def one_hit() -> int:
         async with SqlUnitOfWork(database) as uow:
             counters = SqlRateLimitRepository(uow.connection)
-            admission = await counters.admit_app("app:1", 600, demo.client_id, "jti-1")
+            admission = await counters.admit_app("app:1", 600, demo.client_id, "jti-1", 35)
             assert admission is not None
             return admission.count
 
@@ -130,11 +130,11 @@ async def test_admission_counts_live_calls_only_and_names_the_granted_advertiser
         )
     async with SqlUnitOfWork(database) as uow:
         counters = SqlRateLimitRepository(uow.connection)
-        first = await counters.admit_grant("jti:a", 600, grant_id, "a")
-        second = await counters.admit_grant("jti:a", 600, grant_id, "a")
-        app_level = await counters.admit_app("app:x", 600, demo.client_id, "b")
-        unknown_pair = await counters.admit_app("app:y", 600, "no-such-client", "c")
-        unknown_grant = await counters.admit_grant("jti:d", 600, "no-such-grant", "d")
+        first = await counters.admit_grant("jti:a", 600, grant_id, "a", 35)
+        second = await counters.admit_grant("jti:a", 600, grant_id, "a", 35)
+        app_level = await counters.admit_app("app:x", 600, demo.client_id, "b", 35)
+        unknown_pair = await counters.admit_app("app:y", 600, "no-such-client", "c", 35)
+        unknown_grant = await counters.admit_grant("jti:d", 600, "no-such-grant", "d", 35)
     assert first is not None and second is not None and app_level is not None
     assert (first.count, second.count) == (1, 2)
     assert sorted(first.advertisers, key=lambda a: a.id) == sorted(
@@ -158,8 +158,8 @@ async def test_admission_counts_live_calls_only_and_names_the_granted_advertiser
         )
     async with SqlUnitOfWork(database) as uow:
         counters = SqlRateLimitRepository(uow.connection)
-        revoked_token = await counters.admit_grant("jti:a", 600, grant_id, "a")
-        other_token = await counters.admit_grant("jti:e", 600, grant_id, "e")
+        revoked_token = await counters.admit_grant("jti:a", 600, grant_id, "a", 35)
+        other_token = await counters.admit_grant("jti:e", 600, grant_id, "e", 35)
     assert revoked_token is None  # RFC 7009: and it spent nothing
     assert other_token is not None
     assert other_token.advertisers == (Advertiser(lumiere, "Maison Lumière"),)
@@ -172,7 +172,7 @@ async def test_purge_forgets_only_old_windows(
     async with SqlUnitOfWork(database) as uow:
         counters = SqlRateLimitRepository(uow.connection)
         for start in (0, 60, 120, 180):
-            await counters.admit_app("jti:x", start, demo.client_id, "x")
+            await counters.admit_app("jti:x", start, demo.client_id, "x", 35)
         await counters.purge(before=120)
     async with engine.connect() as conn:
         kept = list(await conn.scalars(select(t.RateLimitCounter.window_start)))

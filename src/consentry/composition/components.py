@@ -51,6 +51,7 @@ from consentry.portal import templates_directory as portal_templates
 from consentry.portal.service import build_portal
 from consentry.portal.web import PortalWeb
 from consentry.settings import Settings
+from consentry.storage.sql.admissions import AdmissionMemory
 from consentry.storage.sql.app_grant_cache import AppGrantCache
 from consentry.storage.sql.client_cache import ClientCache
 from consentry.storage.sql.connection import Database, PoolLimits
@@ -76,7 +77,10 @@ class Node:
 
 
 def _units_of_work(
-    database: Database, clients: ClientCache, app_grants: AppGrantCache
+    database: Database,
+    clients: ClientCache,
+    app_grants: AppGrantCache,
+    admissions: AdmissionMemory,
 ) -> tuple[UnitOfWorkFactory, PortalUnitOfWorkFactory]:
     def units(
         *,
@@ -93,6 +97,7 @@ def _units_of_work(
             standalone_writes=standalone_writes,
             clients=clients,
             app_grants=app_grants,
+            admissions=admissions,
         )
 
     def portal_units(*, read_only: bool = False) -> PortalUnitOfWork:
@@ -117,7 +122,9 @@ def build_node(settings: Settings, clock: Clock) -> Node:
     )
     app_grants = AppGrantCache(clock)  # each app's app-level grants, at most a second old
     database.watch_writes(app_grants.written)  # this node's own writes show at once
-    units, portal_units = _units_of_work(database, clients, app_grants)
+    admissions = AdmissionMemory(clock)  # the partner API's leased call numbers, live tokens
+    database.watch_writes(admissions.written)
+    units, portal_units = _units_of_work(database, clients, app_grants, admissions)
     policy = policy_from(settings)
     hasher = hasher_from(settings)
     keyring = KeyRing(

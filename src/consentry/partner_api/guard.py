@@ -1,12 +1,13 @@
 """Bearer-token checks for the partner API (RFC 6750): verify the JWT locally, then admit the call.
 
 The signature, issuer and expiry are checked without the database (a token verified once is
-remembered: `keys/verified_tokens.py`). Then one statement (`RateLimitRepository.admit_*`)
+remembered: `keys/verified_tokens.py`). Then the admission (`RateLimitRepository.admit_*`)
 confirms that neither the grant nor the token (RFC 7009) was revoked, counts the call against
 its caller's rate limit and returns the advertisers still granted, with their names: the token's
 list ∩ the grant's current one. For client-credentials tokens (`gid = app:<id>`) that is the
-app's current app-level grants. Nothing is cached, so a revocation applies to the next call on
-every node.
+app's current app-level grants. The SQL storage answers most calls from the node's memory of
+leased call numbers and live tokens (`storage/sql/admissions.py`): a revocation applies to the
+next call on the node that made it and within a second on every other node.
 """
 
 from __future__ import annotations
@@ -52,11 +53,11 @@ async def admit(
     window = limiter.window(claims)
     if is_app_grant(claims.grant_id):
         admission = await counters.admit_app(
-            window.key, window.start, claims.client_id, claims.token_id
+            window.key, window.start, claims.client_id, claims.token_id, window.limit
         )
     else:
         admission = await counters.admit_grant(
-            window.key, window.start, claims.grant_id, claims.token_id
+            window.key, window.start, claims.grant_id, claims.token_id, window.limit
         )
     if admission is None:
         raise InvalidToken("The access token was revoked.")

@@ -266,18 +266,21 @@ class RateLimitRepository(Protocol):
     """The shared counters of the partner API's rate limits, and the per-call admission."""
 
     async def admit_grant(
-        self, key: str, window_start: int, grant_id: str, token_id: str
+        self, key: str, window_start: int, grant_id: str, token_id: str, limit: int
     ) -> Admission | None:
         """Count a call of an authorization-code token, if its grant and the token are live.
 
-        One atomic statement: the count of `key` in the window starting at `window_start`
-        (epoch seconds) goes up by one only when the grant is not revoked and the access token
-        `token_id` was not revoked (RFC 7009). None, counting nothing, when either was.
+        The call gets the next number of `key` in the window starting at `window_start` (epoch
+        seconds), only when the grant is not revoked and the access token `token_id` was not
+        revoked (RFC 7009); None, counting nothing, when either was. Numbers are unique across
+        nodes, so no more than `limit` calls get a number up to `limit`. An implementation may
+        take numbers ahead for a node (then say how early a caller can be refused) and may
+        answer from what it learnt less than a second ago (DESIGN.md §2).
         """
         ...
 
     async def admit_app(
-        self, key: str, window_start: int, client_id: str, token_id: str
+        self, key: str, window_start: int, client_id: str, token_id: str, limit: int
     ) -> Admission | None:
         """The same for a client-credentials token: live while its client id (pair) exists."""
         ...

@@ -43,6 +43,7 @@ class SqlPartnerData:
 
     def __init__(self, uow: SqlUnitOfWork) -> None:
         self._conn = uow.connection
+        self._admissions = uow.recent.admissions
 
     @cached_property
     def campaigns(self) -> MarketingCampaignRepository:
@@ -78,7 +79,7 @@ class SqlPartnerData:
 
     @cached_property
     def rate_limits(self) -> RateLimitRepository:
-        return SqlRateLimitRepository(self._conn)
+        return SqlRateLimitRepository(self._conn, self._admissions)
 
 
 def sql_partner_data(uow: UnitOfWork) -> PartnerData:

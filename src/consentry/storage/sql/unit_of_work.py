@@ -41,6 +41,7 @@ from consentry.core.ports.tokens import (
     TokenStateRepository,
 )
 from consentry.core.ports.users import UserRepository
+from consentry.storage.sql.admissions import AdmissionMemory
 from consentry.storage.sql.app_grant_cache import AppGrantCache
 from consentry.storage.sql.client_cache import ClientCache
 from consentry.storage.sql.connection import Connection, Database
@@ -76,7 +77,7 @@ class SqlUnitOfWork:
     in a crash; `standalone_writes` lets a write that is atomic by itself and is the unit of
     work's last write commit on its own (`Statement.standalone`; the token endpoint).
     `clients`, `app_grants`: the node's memories of recent reads for the token endpoint's
-    lookups (`ClientCache`, `AppGrantCache`).
+    lookups (`ClientCache`, `AppGrantCache`); `admissions`: the partner API's (`AdmissionMemory`).
     """
 
     clients: ClientRepository
@@ -102,9 +103,10 @@ class SqlUnitOfWork:
         standalone_writes: bool = False,
         clients: ClientCache | None = None,
         app_grants: AppGrantCache | None = None,
+        admissions: AdmissionMemory | None = None,
     ) -> None:
         self._database = database
-        self._recent = RecentReadsOfNode(clients, app_grants)
+        self.recent = RecentReadsOfNode(clients, app_grants, admissions)
         self._read_only = read_only
         self._autocommit = autocommit
         self._relaxed = relaxed
@@ -135,7 +137,7 @@ class SqlUnitOfWork:
             build = _REPOSITORIES.get(name)
             if build is None or self._connection is None:
                 raise AttributeError(name)
-            repository = build(self._connection, self._recent)
+            repository = build(self._connection, self.recent)
             setattr(self, name, repository)
             return repository
 
@@ -181,6 +183,7 @@ class RecentReadsOfNode:
 
     clients: ClientCache | None = None
     app_grants: AppGrantCache | None = None
+    admissions: AdmissionMemory | None = None
 
 
 # Each repository of the units of work from the connection and the node's memories.

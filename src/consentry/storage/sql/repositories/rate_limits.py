@@ -34,6 +34,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from consentry.core.model import Advertiser
 from consentry.core.ports.partner import Admission
 from consentry.storage.sql import schema
+from consentry.storage.sql.admissions import AdmissionMemory
 from consentry.storage.sql.connection import Connection, Row
 from consentry.storage.sql.repositories.grant_rows import grant_advertisers, grants, still_granted
 from consentry.storage.sql.repositories.token_state import APP_LEVEL_GRANT, token_not_revoked
@@ -43,6 +44,7 @@ _PURGE_BATCH = 500
 counters = schema.table(schema.RateLimitCounter)
 advertisers = schema.table(schema.Advertiser)
 credentials = schema.table(schema.Credential)
+revocations = schema.table(schema.RevocationCount)
 
 _GRANT_ID = parameter("grant_id", grants.c.id)
 _CLIENT_ID = parameter("client_id", credentials.c.client_id)
@@ -118,21 +120,22 @@ def _qualified_in_returning(
 
 
 def _admission(live: ColumnElement[bool], names_of: _NamesOf) -> Statement:
-    """Count the call in window `window_start` of `key` if `live` holds; answer the count and
-    the advertisers `names_of` selects, or no row when nothing was counted."""
+    """Take `numbers` numbers in window `window_start` of `key` if `live` holds; answer the
+    count after them and the advertisers `names_of` selects, or no row when nothing was taken."""
 
     def build(dialect: Dialect) -> ClauseElement:
+        numbers = parameter("numbers", counters.c.count)
         counted = select(
             parameter("key", counters.c.key),
             parameter("window_start", counters.c.window_start),
-            literal_column("1"),
+            numbers,
         ).where(live)
         hit = (
             insert_for(dialect)(counters)
             .from_select(["key", "window_start", "count"], counted)
             .on_conflict_do_update(
                 index_elements=[counters.c.key, counters.c.window_start],
-                set_={"count": counters.c.count + literal_column("1")},
+                set_={"count": counters.c.count + numbers},
             )
         )
         names = names_of(dialect)
@@ -165,6 +168,7 @@ def _purge(dialect: Dialect) -> Delete:
 
 
 _PURGE = Statement(_purge)
+_REVOCATIONS = Statement(select(revocations.c.value).where(revocations.c.id == literal_column("1")))
 
 
 def _from_row(row: Row | None) -> Admission | None:
@@ -179,24 +183,55 @@ def _from_row(row: Row | None) -> Admission | None:
 
 
 class SqlRateLimitRepository:
-    def __init__(self, conn: Connection) -> None:
+    """Admissions through the node's `AdmissionMemory` when given one (else a statement each)."""
+
+    def __init__(self, conn: Connection, memory: AdmissionMemory | None = None) -> None:
         self._conn = conn
+        self._memory = memory
 
     async def admit_grant(
-        self, key: str, window_start: int, grant_id: str, token_id: str
+        self, key: str, window_start: int, grant_id: str, token_id: str, limit: int
     ) -> Admission | None:
-        row = await self._conn.fetchrow(
-            _ADMIT_GRANT, key=key, window_start=window_start, grant_id=grant_id, token_id=token_id
+        return await self._admit(
+            _ADMIT_GRANT, key, window_start, token_id, limit, grant_id=grant_id
         )
-        return _from_row(row)
 
     async def admit_app(
-        self, key: str, window_start: int, client_id: str, token_id: str
+        self, key: str, window_start: int, client_id: str, token_id: str, limit: int
     ) -> Admission | None:
-        row = await self._conn.fetchrow(
-            _ADMIT_APP, key=key, window_start=window_start, client_id=client_id, token_id=token_id
+        return await self._admit(
+            _ADMIT_APP, key, window_start, token_id, limit, client_id=client_id
         )
-        return _from_row(row)
+
+    async def _admit(
+        self,
+        statement: Statement,
+        key: str,
+        window_start: int,
+        token_id: str,
+        limit: int,
+        **live: str,
+    ) -> Admission | None:
+        memory = self._memory
+        if memory is None or self._conn.writing:
+            row = await self._conn.fetchrow(
+                statement, key=key, window_start=window_start, token_id=token_id, numbers=1, **live
+            )
+            return _from_row(row)
+        if memory.poll_due():
+            memory.polled(int(await self._conn.fetchval(_REVOCATIONS)))
+        known = memory.admit(key, window_start, token_id, limit)
+        if known is not None:
+            return known
+        size = memory.lease_size(key, window_start)
+        seen = memory.forgotten
+        row = await self._conn.fetchrow(
+            statement, key=key, window_start=window_start, token_id=token_id, numbers=size, **live
+        )
+        admission = _from_row(row)
+        if admission is None:
+            return None
+        return memory.leased(key, window_start, token_id, limit, size, admission, seen)
 
     async def purge(self, before: int) -> None:
         await self._conn.execute(_PURGE, before=before)

@@ -30,6 +30,7 @@ from consentry.storage.sql.schema.throttling import (
     ClientAuthFailure,
     LoginFailure,
     RateLimitCounter,
+    RevocationCount,
 )
 from consentry.storage.sql.schema.tokens import AuthorizationCode, RefreshToken, RevokedAccessToken
 
@@ -63,6 +64,7 @@ __all__ = [
     "RefreshToken",
     "RetailAccount",
     "RetailCampaign",
+    "RevocationCount",
     "RevokedAccessToken",
     "SigningKey",
     "Timestamp",

@@ -1,10 +1,12 @@
-"""Shared counters: failed sign-ins, failed client authentications, partner-API rate limits."""
+"""Shared counters: failed sign-ins, failed client authentications, partner-API rate limits, and
+the count of revocations that partner-API admissions watch."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Integer,
     LargeBinary,
     String,
@@ -42,3 +44,17 @@ class RateLimitCounter(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     window_start: Mapped[int] = mapped_column(Integer, primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
+
+
+class RevocationCount(Base):
+    """One row: how many times something a partner-API admission depends on was taken away.
+
+    Triggers (migration 0007) add one whenever a grant or one of its advertisers is revoked or
+    deleted, an access token is revoked (RFC 7009), a credential pair or an advertiser is deleted,
+    or an advertiser is renamed, in the transaction that does it. Each node reads it every half
+    second and forgets the admissions it remembers when it moved (`storage/sql/admissions.py`).
+    """
+
+    __tablename__ = "revocation_count"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
