@@ -228,3 +228,29 @@ async def test_the_triggers_count_every_revocation_and_nothing_else(
             await conn.execute(statement)
         assert await revocations(engine) > before, statement
         before = await revocations(engine)
+
+
+async def test_a_new_window_leases_as_much_as_the_last_when_the_node_was_alone(
+    nodes: tuple[Node, Node], engine: AsyncEngine
+) -> None:
+    first, second = nodes
+    for _ in range(16):  # leases of 1, 1, 2, 4, 8
+        await first.call()
+    before = first.statements
+    later = await first.call(window=WINDOW + 60)
+    assert later is not None and later.count == 1 and first.statements == before + 1
+    async with engine.connect() as conn:
+        taken = await conn.scalar(
+            select(t.RateLimitCounter.count).where(t.RateLimitCounter.window_start == WINDOW + 60)
+        )
+    assert taken == 8  # the largest lease of the last window
+
+    await second.call(window=WINDOW + 120)  # another node takes numbers for the caller too
+    for _ in range(4):
+        await first.call(window=WINDOW + 120)
+    assert await first.call(window=WINDOW + 180) is not None
+    async with engine.connect() as conn:
+        taken = await conn.scalar(
+            select(t.RateLimitCounter.count).where(t.RateLimitCounter.window_start == WINDOW + 180)
+        )
+    assert taken == 1  # not alone last window: one by one again

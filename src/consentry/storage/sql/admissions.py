@@ -5,17 +5,18 @@ Every partner-API call is counted in its caller's one-minute window and needs it
 and advertisers to be live. Doing both in the database on every call (one writing statement) is
 what the call cost; this memory lets most calls run no statement at all, with two rules:
 
-**Leased numbers.** A node does not take one number at a time from the shared counter: it adds
-`n` to it in one statement and hands out the `n` numbers it took, one per call. Numbers are never
-handed out twice, on any node, so no caller is ever admitted beyond its limit. `n` starts at 1 and
-doubles while this node is the only one taking numbers for the caller (its new numbers follow its
-last ones); the first gap (another node took numbers in between) sets it back to 1, so callers
-spread over nodes are counted one by one, exactly, as before. A lease never takes more than half
-of what the caller has left. The cost of leasing: numbers a node leased but did not hand out
-before the window ended are lost, so a caller whose calls move from one node to others within a
-window can be refused (429) early by at most what the first node still held: less than half of
-the budget it had left when that node last leased, once per node and window. A node that saw a
-caller exceed its limit answers 429 for the rest of the window without counting further.
+**Leased numbers.** A node does not take one number at a time from the shared counter: it adds `n`
+to it in one statement and hands out the `n` numbers it took, one per call. Numbers are never handed
+out twice, on any node, so no caller is ever admitted beyond its limit. `n` starts at 1 and doubles
+while this node is the only one taking numbers for the caller (its new numbers follow its last
+ones); the first gap (another node took numbers in between) sets it back to 1, so callers spread
+over nodes are counted one by one, exactly, as before. A lease never takes more than half of what
+the caller has left. A window's first lease takes the largest of the last window when this node was
+alone with the caller then. The cost of leasing: numbers a node leased but did not hand out before
+the window ended are lost, so a caller whose calls move from one node to others within a window can
+be refused (429) early by at most what the first node still held: less than half of the budget it
+had left when that node last leased, once per node and window. A node that saw a caller exceed its
+limit answers 429 for the rest of the window without counting further.
 
 **Live tokens.** What the admission statement found (the token is live and its grant still grants
 these advertisers) is kept per access token until the window ends, unless something is taken
@@ -61,6 +62,8 @@ class _Lease:
     ranges: list[list[int]]  # [next, last] of each lease not used up, oldest first
     high: int  # the highest number taken
     size: int  # how many numbers the next lease takes
+    largest: int  # the most numbers one statement took
+    alone: bool = True  # no other node took numbers between two of this node's leases
     spent: bool = False  # a number beyond the limit came up: refuse until the window ends
 
     def take(self, limit: int) -> int | None:
@@ -94,6 +97,7 @@ class AdmissionMemory:
         self._capacity = capacity
         self._window: int | None = None
         self._leases: dict[str, _Lease] = {}
+        self._carried: dict[str, int] = {}  # the last window's largest leases of callers alone
         self._live: dict[str, tuple[Advertiser, ...]] = {}
         self._revocations: int | None = None  # the database's count when last read
         self._poll_started: float | None = None  # epoch seconds, by the injected clock
@@ -139,12 +143,15 @@ class AdmissionMemory:
         number = lease.take(limit)
         return None if number is None else Admission(count=number, advertisers=advertisers)
 
-    def lease_size(self, key: str, window_start: int) -> int:
+    def lease_size(self, key: str, window_start: int, limit: int) -> int:
         """How many numbers the next statement for `key` takes: 1 while numbers are left (the
-        statement only learns that a token is live), else the lease's size."""
+        statement only learns that a token is live), else the lease's size; a window's first
+        lease takes the largest of the last window if this node was alone with the caller."""
         self._enter(window_start)
         lease = self._leases.get(key)
-        return 1 if lease is None or lease.left else lease.size
+        if lease is None:
+            return min(self._carried.get(key, 1), room(limit, 0))
+        return 1 if lease.left else lease.size
 
     def leased(
         self,
@@ -164,11 +171,15 @@ class AdmissionMemory:
         first = last - size + 1
         lease = self._leases.get(key)
         if lease is None:
-            lease = _Lease(ranges=[], high=last, size=1)
+            # Numbers taken before this node's first lease: another node serves the caller too.
+            lease = _Lease(ranges=[], high=last, size=size, largest=size, alone=first == 1)
             self._remember(self._leases, key, lease)
+        elif first == lease.high + 1:  # no other node took numbers since our last lease
+            lease.size = min(2 * lease.size, room(limit, last))
+            lease.largest = max(lease.largest, size)
+            lease.high = last
         else:
-            alone = first == lease.high + 1  # no other node took numbers since our last lease
-            lease.size = min(2 * lease.size, room(limit, last)) if alone else 1
+            lease.size, lease.alone = 1, False
             lease.high = max(lease.high, last)
         if first < last:
             lease.ranges.append([first + 1, last])
@@ -182,6 +193,11 @@ class AdmissionMemory:
         """A new window: the leases and live tokens of the last one are forgotten."""
         if window_start != self._window:
             self._window = window_start
+            self._carried = {
+                key: lease.largest
+                for key, lease in self._leases.items()
+                if lease.alone and lease.largest > 1
+            }
             self._leases.clear()
             self.forget_live()
 

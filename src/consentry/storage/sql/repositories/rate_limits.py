@@ -223,7 +223,7 @@ class SqlRateLimitRepository:
         known = memory.admit(key, window_start, token_id, limit)
         if known is not None:
             return known
-        size = memory.lease_size(key, window_start)
+        size = memory.lease_size(key, window_start, limit)
         seen = memory.forgotten
         row = await self._conn.fetchrow(
             statement, key=key, window_start=window_start, token_id=token_id, numbers=size, **live
