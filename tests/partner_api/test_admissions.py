@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import delete, insert, select, update
@@ -22,8 +23,9 @@ from consentry.core.model import Advertiser
 from consentry.core.ports.partner import Admission
 from consentry.storage.sql import schema as t
 from consentry.storage.sql.admissions import POLL_INTERVAL, WATCHED, AdmissionMemory, room
-from consentry.storage.sql.connection import Database
+from consentry.storage.sql.connection import Connection, Database, Row
 from consentry.storage.sql.repositories.rate_limits import SqlRateLimitRepository
+from consentry.storage.sql.statements import Statement
 from consentry.storage.sql.unit_of_work import SqlUnitOfWork
 from tests.conftest import Demo
 
@@ -34,22 +36,42 @@ GRANT_ID = "g" * 32
 
 @dataclass
 class Node:
-    """One node: its memory, and the counter statements its calls ran."""
+    """One node: its memory, and the admission statements its calls ran."""
 
     memory: AdmissionMemory
     database: Database
     statements: int = 0
 
-    def written(self, table: str) -> None:
-        if table == "rate_limit_counters":
-            self.statements += 1
-
     async def call(
         self, jti: str = "a", *, window: int = WINDOW, limit: int = LIMIT
     ) -> Admission | None:
         async with SqlUnitOfWork(self.database, autocommit=True, relaxed=True) as uow:
-            counters = SqlRateLimitRepository(uow.connection, self.memory)
+            counted = cast(Connection, Counted(uow.connection, self))
+            counters = SqlRateLimitRepository(counted, self.memory)
             return await counters.admit_grant(f"jti:{GRANT_ID}", window, GRANT_ID, jti, limit)
+
+
+class Counted:
+    """A connection that counts the admission statements (those that take numbers)."""
+
+    def __init__(self, conn: Connection, node: Node) -> None:
+        self._conn = conn
+        self._node = node
+
+    @property
+    def writing(self) -> bool:
+        return self._conn.writing
+
+    async def fetchrow(self, statement: Statement, **values: object) -> Row | None:
+        if "numbers" in values:
+            self._node.statements += 1
+        return await self._conn.fetchrow(statement, **values)
+
+    async def fetchval(self, statement: Statement, **values: object) -> Any:
+        return await self._conn.fetchval(statement, **values)
+
+    async def execute(self, statement: Statement, **values: object) -> int:
+        return await self._conn.execute(statement, **values)
 
 
 @pytest.fixture
@@ -74,12 +96,8 @@ async def grant(engine: AsyncEngine, demo: Demo, clock: FixedClock) -> str:
 
 @pytest.fixture
 def nodes(database: Database, clock: FixedClock, grant: str) -> Iterator[tuple[Node, Node]]:
-    # Both memories watch the one `Database`: which node wrote is told apart by `Node.statements`
-    # only in tests that need it (the local-write test uses its own node).
-    first = Node(AdmissionMemory(clock), database)
-    second = Node(AdmissionMemory(clock), database)
-    database.watch_writes(first.written)
-    yield first, second
+    # Neither memory watches the database's writes: they stand for two other nodes.
+    yield Node(AdmissionMemory(clock), database), Node(AdmissionMemory(clock), database)
 
 
 async def counted(engine: AsyncEngine) -> int:

@@ -1,9 +1,10 @@
 """What every partner-API call goes through: version, bearer token, rate limit, scope, advertisers.
 
 `partner_call` runs the gate and, in order: verifies the token, then checks its grant and counts
-the call in one statement (guard.py, rate_limit.py), checks the scope (Manage implies Read), and
-hands the handler its granted advertisers and the partner repositories. The count commits at
-once, so refused calls (403/404/429) count against the limit; a revoked token counts nothing.
+the call (guard.py, rate_limit.py; one statement, or none when the node has a leased number and
+knows the token live), checks the scope (Manage implies Read), and hands the handler its granted
+advertisers and the partner repositories. The count commits at once, so refused calls (403/404)
+count against the limit; a revoked token counts nothing.
 A changing call (not GET) runs in a unit of work of its own: a refusal there still commits what
 was done, any other exception rolls back.
 """

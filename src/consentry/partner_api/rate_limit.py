@@ -73,7 +73,7 @@ def bucket(policy: RateLimitPolicy, claims: AccessTokenClaims) -> tuple[str, int
 class RateLimiter:
     """Says which counter a call goes to; after each count, purges old windows once per window.
 
-    The count itself is part of the call's admission (one statement: `guard.admit`). The purge
+    The count itself is part of the call's admission (`guard.admit`). The purge
     runs at most once per window in a process (each node purges on its own; purging is
     idempotent), not on every caller's first call of a window.
     """
