@@ -59,28 +59,43 @@ WATCHED = cascading_into(
 class _Lease:
     """The numbers this node took for one caller in the current window."""
 
-    ranges: list[list[int]]  # [next, last] of each lease not used up, oldest first
+    next: int  # the next number of the current range
+    last: int  # the current range's last number (next > last: used up)
     high: int  # the highest number taken
     size: int  # how many numbers the next lease takes
     largest: int  # the most numbers one statement took
     alone: bool = True  # no other node took numbers between two of this node's leases
     spent: bool = False  # a number beyond the limit came up: refuse until the window ends
+    # Further ranges not used yet, flat (first, last, first, last, …): rare, so usually None,
+    # which keeps a lease one object for the garbage collector to visit, not three.
+    queued: list[int] | None = None
+
+    def add(self, first: int, last: int) -> None:
+        if first > last:
+            return
+        if self.next > self.last:
+            self.next, self.last = first, last
+        elif self.queued is None:
+            self.queued = [first, last]
+        else:
+            self.queued += (first, last)
 
     def take(self, limit: int) -> int | None:
         """The next number, if one is left; a number beyond `limit` spends the window."""
-        while self.ranges and self.ranges[0][0] > self.ranges[0][1]:
-            del self.ranges[0]
-        if not self.ranges:
-            return None
-        number = self.ranges[0][0]
-        self.ranges[0][0] += 1
+        if self.next > self.last:
+            if not self.queued:
+                return None
+            self.next, self.last = self.queued[0], self.queued[1]
+            del self.queued[:2]
+        number = self.next
+        self.next += 1
         if number > limit:
             self.spent = True
         return number
 
     @property
     def left(self) -> bool:
-        return any(first <= last for first, last in self.ranges)
+        return self.next <= self.last or bool(self.queued)
 
 
 class AdmissionMemory:
@@ -99,6 +114,9 @@ class AdmissionMemory:
         self._leases: dict[str, _Lease] = {}
         self._carried: dict[str, int] = {}  # the last window's largest leases of callers alone
         self._live: dict[str, tuple[Advertiser, ...]] = {}
+        # One tuple per distinct answer, shared by the tokens that got it (most tokens of a
+        # grant or an app): fewer objects kept, fewer for the garbage collector to visit.
+        self._answers: dict[tuple[Advertiser, ...], tuple[Advertiser, ...]] = {}
         self._revocations: int | None = None  # the database's count when last read
         self._poll_started: float | None = None  # epoch seconds, by the injected clock
         self.forgotten = 0  # times the live tokens were forgotten (a reader's `seen`)
@@ -127,6 +145,7 @@ class AdmissionMemory:
 
     def forget_live(self) -> None:
         self._live.clear()
+        self._answers.clear()
         self.forgotten += 1
 
     # Admissions
@@ -172,7 +191,7 @@ class AdmissionMemory:
         lease = self._leases.get(key)
         if lease is None:
             # Numbers taken before this node's first lease: another node serves the caller too.
-            lease = _Lease(ranges=[], high=last, size=size, largest=size, alone=first == 1)
+            lease = _Lease(next=1, last=0, high=last, size=size, largest=size, alone=first == 1)
             self._remember(self._leases, key, lease)
         elif first == lease.high + 1:  # no other node took numbers since our last lease
             lease.size = min(2 * lease.size, room(limit, last))
@@ -181,12 +200,14 @@ class AdmissionMemory:
         else:
             lease.size, lease.alone = 1, False
             lease.high = max(lease.high, last)
-        if first < last:
-            lease.ranges.append([first + 1, last])
+        lease.add(first + 1, last)
         if first > limit:
             lease.spent = True
         if seen == self.forgotten:
-            self._remember(self._live, token_id, admission.advertisers)
+            answer = self._answers.setdefault(admission.advertisers, admission.advertisers)
+            if len(self._answers) > self._capacity:
+                self._answers.clear()  # only sharing is lost: the tokens keep their tuples
+            self._remember(self._live, token_id, answer)
         return Admission(count=first, advertisers=admission.advertisers)
 
     def _enter(self, window_start: int) -> None:
