@@ -80,6 +80,23 @@ async def test_reuse_after_the_window_revokes_the_grant_and_is_audited(
     assert event.event.app_id == demo.app.app_id
 
 
+async def test_a_replay_inside_the_window_after_the_successor_was_used_is_reuse(
+    client: httpx.AsyncClient, demo: Demo, issued: Issued, clock: FixedClock, engine: AsyncEngine
+) -> None:
+    """The window is for the honest race (a lost answer, two tabs): once the successor pair was
+    used, whoever presents the old token again does not hold the live pair (RFC 9700 §4.14.2)."""
+    _, successor = pair(await use(client, demo, issued.refresh_token))
+    access, latest = pair(await use(client, demo, successor))
+    clock.advance(timedelta(seconds=5))
+
+    replay = await use(client, demo, issued.refresh_token)
+
+    assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
+    assert (await use(client, demo, latest)).status_code == 400
+    assert await granted_ids(client, access) == 401
+    assert len(await audit_events(engine, AuditKind.REFRESH_REUSED)) == 1
+
+
 async def test_reuse_window_is_configurable(
     demo: Demo, issued: Issued, clock: FixedClock, settings: Settings
 ) -> None:

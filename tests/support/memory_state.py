@@ -28,3 +28,8 @@ def tamper_refresh_successor(store: InMemoryStore, token_hash: bytes, sealed: by
     """Overwrite a stored successor, as an attacker with database access might."""
     refresh_tokens = committed_tables(store).refresh_tokens
     refresh_tokens[token_hash] = replace(refresh_tokens[token_hash], successor=sealed)
+
+
+def forget_refresh_token(store: InMemoryStore, token_hash: bytes) -> None:
+    """Drop a stored refresh token, as a purge of expired tokens would."""
+    del committed_tables(store).refresh_tokens[token_hash]

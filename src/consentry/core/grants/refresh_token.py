@@ -3,7 +3,8 @@
 Rotation that survives real clients: the pair issued on rotation is kept sealed in the old token's
 row under a key derived from the old token itself, which only its holder can present. The same old
 token presented again within `reuse_window` (concurrent tabs, a lost response, two nodes racing)
-gets that same pair back. Later, reuse revokes the whole grant and is recorded as a security event.
+gets that same pair back, until that pair's refresh token is used: from then on, as after the
+window, reuse revokes the whole grant and is recorded as a security event.
 Criteo's SDK also sends the old `code` and `redirect_uri` on refresh: they are ignored here.
 """
 
@@ -99,6 +100,13 @@ class RefreshTokenGrant:
             return await self._presented_again(uow, presented, raced, client, context)
         return minted.response
 
+    @staticmethod
+    async def _successor_used(uow: UnitOfWork, refresh_token: str, context: GrantContext) -> bool:
+        """Whether the successor pair's refresh token was itself presented (or is gone): then
+        the old token's window is over."""
+        successor = await uow.refresh_tokens.get(context.hasher.hash(refresh_token))
+        return successor is None or successor.used_at is not None
+
     async def _presented_again(
         self,
         uow: UnitOfWork,
@@ -124,8 +132,12 @@ class RefreshTokenGrant:
         ):
             payload = self._successors.open(presented, previous.successor)
             if payload is not None:
-                return _decode(payload, now)  # the same pair the first request received
-        # RFC 9700 §4.14.2: reuse of a rotated refresh token revokes the whole grant.
+                pair = _decode(payload, now)  # the same pair the first request received
+                if not await self._successor_used(uow, str(pair.refresh_token), context):
+                    return pair
+        # RFC 9700 §4.14.2: reuse of a rotated refresh token revokes the whole grant. Inside the
+        # window too, once the pair was used: the honest race is over, whoever replays now is not
+        # the client that used it.
         await uow.grants.revoke(previous.grant_id, now)
         await record(
             uow,

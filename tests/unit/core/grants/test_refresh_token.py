@@ -15,7 +15,7 @@ from consentry.keys.successor import RefreshSuccessorSealer
 from consentry.storage.memory import InMemoryStore
 from consentry.storage.memory.refresh_tokens import InMemoryRefreshTokenRepository
 from tests.factories import MemoryFactory, OAuthFlow, World, claims_of
-from tests.support.memory_state import tamper_refresh_successor
+from tests.support.memory_state import forget_refresh_token, tamper_refresh_successor
 
 SIX_MONTHS = timedelta(days=183)
 
@@ -179,6 +179,30 @@ async def test_reuse_within_the_window_returns_the_same_pair(
     )
     assert again.expires_in == 900 - 30  # what is left of the same access token
     await sealed_flow.refresh(refresh_token_of(second))  # the pair is still the live one
+
+
+async def test_reuse_within_the_window_after_the_pair_was_used_revokes_the_grant(
+    sealed_flow: OAuthFlow, clock: FixedClock
+) -> None:
+    """The window is for the honest race; once the successor was used, a replay is reuse."""
+    first = await tokens(sealed_flow)
+    second = await sealed_flow.refresh(refresh_token_of(first))
+    third = await sealed_flow.refresh(refresh_token_of(second))
+    clock.advance(timedelta(seconds=5))
+    with pytest.raises(InvalidGrant, match="already used"):
+        await sealed_flow.refresh(refresh_token_of(first))
+    with pytest.raises(InvalidGrant, match="revoked"):
+        await sealed_flow.refresh(refresh_token_of(third))
+
+
+async def test_reuse_within_the_window_of_a_pair_gone_since_revokes_the_grant(
+    sealed_flow: OAuthFlow, store: InMemoryStore
+) -> None:
+    first = await tokens(sealed_flow)
+    second = await sealed_flow.refresh(refresh_token_of(first))
+    forget_refresh_token(store, sealed_flow.hasher.hash(refresh_token_of(second)))
+    with pytest.raises(InvalidGrant, match="already used"):
+        await sealed_flow.refresh(refresh_token_of(first))
 
 
 async def test_reuse_after_the_window_revokes_the_grant_and_is_audited(
