@@ -14,12 +14,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from consentry.core.model import App
 from consentry.core.scopes import SERVICES, Service
+from consentry.web.text import TextChecked
 
 
 class Strict(BaseModel):
     """Reject unknown input fields; output exactly the declared ones."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class RequestBody(Strict, TextChecked):
+    """A request body's models: control characters refused too (`web/text.py`)."""
 
 
 class Problem(Strict):

@@ -23,10 +23,11 @@ from consentry.portal.schemas import (
 )
 from consentry.web.deps import PortalUnitsOfWorkDep
 from consentry.web.routing import RouteTable
+from consentry.web.text import PlainText
 
 routes = RouteTable(prefix="/portal/api", tags=["portal"], responses=PROBLEMS)
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
-ClientId = Annotated[str, Path(min_length=1, max_length=64)]
+ClientId = Annotated[PlainText, Path(min_length=1, max_length=64)]
 
 
 @routes.get("/apps/{app_id}/credentials", summary="List an app's credential pairs")

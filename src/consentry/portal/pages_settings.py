@@ -16,10 +16,11 @@ from consentry.portal.web import render, signed_in, signed_in_with_csrf
 from consentry.web.deps import FormLimitsDep, PortalUnitsOfWorkDep
 from consentry.web.headers import NO_STORE
 from consentry.web.routing import RouteTable
+from consentry.web.text import PlainText
 
 routes = RouteTable(include_in_schema=False)
 AppId = Annotated[int, Path(ge=1, le=2_147_483_647)]
-ClientId = Annotated[str, Path(min_length=1, max_length=64)]
+ClientId = Annotated[PlainText, Path(min_length=1, max_length=64)]
 UriId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from consentry.core.model import App, Credential
 from consentry.core.ports.portal import StoredApiToken, StoredRedirectUri
 from consentry.portal.apps import AppDetails, domain_levels
+from consentry.web.text import TextChecked
 
 DOMAINS_DOC = (
     'Each domain of the service with its level: "none", "read" or "manage" '
@@ -16,7 +17,9 @@ DOMAINS_DOC = (
 )
 
 
-class Strict(BaseModel):
+class Strict(TextChecked):
+    """The portal's request models: unknown fields and control characters refused."""
+
     model_config = ConfigDict(extra="forbid")
 
 

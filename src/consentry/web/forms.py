@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -9,6 +10,7 @@ from starlette.requests import Request
 
 from consentry.core.errors import InvalidRequest
 from consentry.core.requests import Parameters, single_valued
+from consentry.web.text import has_control_character
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
@@ -20,15 +22,21 @@ class FormLimits:
     max_bytes: int
 
 
+# A parameter name that may be quoted in an error_description (RFC 6749's character set).
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_.-]{1,40}")
+
+
 def parse_pairs(raw: bytes) -> list[tuple[str, str]]:
     try:
         text = raw.decode("ascii")
         pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
     except (UnicodeDecodeError, ValueError) as exc:
         raise InvalidRequest("Parameters must be valid UTF-8, percent-encoded.") from exc
-    # No parameter has a use for NUL, and PostgreSQL text cannot store it.
-    if any("\x00" in name or "\x00" in value for name, value in pairs):
-        raise InvalidRequest("Parameters must not contain NUL characters.")
+    # No parameter has a use for control characters, and PostgreSQL text cannot store NUL.
+    for name, value in pairs:
+        if has_control_character(name) or has_control_character(value):
+            named = f"The parameter {name}" if _PLAIN_NAME.fullmatch(name) else "A parameter"
+            raise InvalidRequest(f"{named} must not contain control characters.")
     return pairs
 
 

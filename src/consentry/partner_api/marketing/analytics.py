@@ -19,7 +19,7 @@ from consentry.partner_api.context import parse_ids, partner_call
 from consentry.partner_api.deps import PartnerGateDep
 from consentry.partner_api.errors import InvalidRequestBody
 from consentry.partner_api.marketing.report import DIMENSIONS, METRICS, build_report, unsupported
-from consentry.partner_api.schemas import Strict, documented
+from consentry.partner_api.schemas import RequestBody, Strict, documented
 from consentry.web.routing import RouteTable
 
 READ = "MarketingSolutions_Analytics_Read"
@@ -28,7 +28,7 @@ MAX_DAYS = 366
 routes = RouteTable(tags=[MARKETING_SOLUTIONS.title])
 
 
-class StatisticsReportQuery(Strict):
+class StatisticsReportQuery(RequestBody):
     """Criteo's StatisticsReportQueryMessage."""
 
     advertiserIds: str = Field(min_length=1, max_length=2000, description="Comma-separated ids")

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from consentry.partner_api.schemas import Problem, Strict
+from consentry.partner_api.schemas import Problem, RequestBody, Strict
 
 MAX_ALGEBRA_CHARS = 10_000
 
@@ -23,11 +23,11 @@ class Envelope(Strict):
     warnings: list[Problem] = Field(default_factory=list)
 
 
-class NillableDecimal(Strict):
+class NillableDecimal(RequestBody):
     value: float | None = Field(default=None, ge=0)
 
 
-class SpendLimit(Strict):
+class SpendLimit(RequestBody):
     spendLimitType: Literal["capped", "uncapped"]
     spendLimitRenewal: Literal["undefined", "daily", "monthly", "lifetime"]
     spendLimitAmount: NillableDecimal
@@ -54,26 +54,26 @@ class CampaignResponse(Envelope):
     data: CampaignResource
 
 
-class CampaignFilters(Strict):
+class CampaignFilters(RequestBody):
     advertiserIds: list[str] | None = None
     campaignIds: list[str] | None = None
 
 
-class CampaignSearch(Strict):
+class CampaignSearch(RequestBody):
     filters: CampaignFilters = CampaignFilters()
 
 
-class CampaignPatch(Strict):
+class CampaignPatch(RequestBody):
     spendLimit: SpendLimit
 
 
-class CampaignPatchResource(Strict):
+class CampaignPatchResource(RequestBody):
     id: str
     type: str = "Campaign"
     attributes: CampaignPatch
 
 
-class CampaignPatchRequest(Strict):
+class CampaignPatchRequest(RequestBody):
     data: list[CampaignPatchResource] = Field(min_length=1, max_length=50)
 
 
@@ -97,7 +97,7 @@ class Budget(Strict):
     budgetStrategy: str
 
 
-class NillableDateTime(Strict):
+class NillableDateTime(RequestBody):
     value: datetime | None
 
 
@@ -133,36 +133,36 @@ class AdSetResponse(Envelope):
     data: AdSetResource
 
 
-class AdSetFilters(Strict):
+class AdSetFilters(RequestBody):
     adSetIds: list[str] | None = None
     advertiserIds: list[str] | None = None
     campaignIds: list[str] | None = None
 
 
-class AdSetSearch(Strict):
+class AdSetSearch(RequestBody):
     filters: AdSetFilters = AdSetFilters()
 
 
-class BiddingPatch(Strict):
+class BiddingPatch(RequestBody):
     bidAmount: NillableDecimal
 
 
-class BudgetPatch(Strict):
+class BudgetPatch(RequestBody):
     budgetAmount: NillableDecimal
 
 
-class AdSetPatch(Strict):
+class AdSetPatch(RequestBody):
     bidding: BiddingPatch | None = None
     budget: BudgetPatch | None = None
 
 
-class AdSetPatchResource(Strict):
+class AdSetPatchResource(RequestBody):
     id: str
     type: str = "AdSet"
     attributes: AdSetPatch
 
 
-class AdSetPatchRequest(Strict):
+class AdSetPatchRequest(RequestBody):
     data: list[AdSetPatchResource] = Field(min_length=1, max_length=50)
 
 
@@ -197,23 +197,23 @@ class AudienceList(Envelope):
     data: list[AudienceResource]
 
 
-class AudienceFilters(Strict):
+class AudienceFilters(RequestBody):
     audienceIds: list[str] | None = None
     advertiserIds: list[str] | None = None
     audienceSegmentIds: list[str] | None = None
     adSetIds: list[str] | None = None
 
 
-class AudienceSearchAttributes(Strict):
+class AudienceSearchAttributes(RequestBody):
     attributes: AudienceFilters = AudienceFilters()
     type: str = "AudienceSearch"
 
 
-class AudienceSearch(Strict):
+class AudienceSearch(RequestBody):
     data: AudienceSearchAttributes = AudienceSearchAttributes()
 
 
-class AudienceCreate(Strict):
+class AudienceCreate(RequestBody):
     advertiserId: str
     name: str = Field(min_length=1, max_length=255)
     description: str = Field(default="", max_length=1000)
@@ -227,12 +227,12 @@ class AudienceCreate(Strict):
         return value
 
 
-class AudienceCreateResource(Strict):
+class AudienceCreateResource(RequestBody):
     type: str = "Audience"
     attributes: AudienceCreate
 
 
-class AudienceCreateRequest(Strict):
+class AudienceCreateRequest(RequestBody):
     data: list[AudienceCreateResource] = Field(min_length=1, max_length=50)
 
 

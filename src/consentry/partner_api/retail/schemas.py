@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from consentry.partner_api.schemas import Problem, Strict
+from consentry.partner_api.schemas import Problem, RequestBody, Strict
 
 
 class PageMetadata(Strict):
@@ -103,7 +103,7 @@ class CampaignResponse(Strict):
 Scope = Literal["unknown", "sameSku", "sameSkuCategory", "sameSkuCategoryBrand"]
 
 
-class EditableCampaign(Strict):
+class EditableCampaign(RequestBody):
     """Criteo's EditableCampaignAttributesV202301 (a PUT: absent optional values become null)."""
 
     name: str = Field(min_length=1, max_length=255)
@@ -121,13 +121,13 @@ class EditableCampaign(Strict):
     onBehalfCompanyName: str | None = None
 
 
-class EditableCampaignResource(Strict):
+class EditableCampaignResource(RequestBody):
     id: str
     type: str
     attributes: EditableCampaign
 
 
-class CampaignUpdate(Strict):
+class CampaignUpdate(RequestBody):
     """Criteo's PutCampaignV202301."""
 
     data: EditableCampaignResource
